@@ -1,0 +1,134 @@
+//! The typed values the server sends to the browser. Serialized with serde on both sides, so a change here is
+//! checked by the compiler in both places.
+
+use serde::{Deserialize, Serialize};
+
+/// A Twitch channel sev knows about, as shown on pages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamerProfile {
+    pub twitch_id: String,
+    pub login: String,
+    pub display_name: String,
+    pub profile_image_url: String,
+}
+
+/// The signed-in person looking at the page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Viewer {
+    pub twitch_id: String,
+    pub login: String,
+    pub display_name: String,
+    pub profile_image_url: String,
+    pub favorite: Option<StreamerProfile>,
+}
+
+/// The answer to "make this my favorite streamer". A refusal the viewer can fix is a normal answer, not an
+/// error, so the form can show it next to the input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FavoriteOutcome {
+    Saved { login: String },
+    Refused { message: String },
+}
+
+/// Why a sign-in did not complete; carried in the failure page's URL as `?reason=`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInFailure {
+    Denied,
+    StateMissing,
+    StateMismatch,
+    StateUnknown,
+    StateExpired,
+    InvalidCode,
+    TwitchTimeout,
+    TwitchUnavailable,
+    Unexpected,
+}
+
+impl SignInFailure {
+    pub const ALL: [SignInFailure; 9] = [
+        SignInFailure::Denied,
+        SignInFailure::StateMissing,
+        SignInFailure::StateMismatch,
+        SignInFailure::StateUnknown,
+        SignInFailure::StateExpired,
+        SignInFailure::InvalidCode,
+        SignInFailure::TwitchTimeout,
+        SignInFailure::TwitchUnavailable,
+        SignInFailure::Unexpected,
+    ];
+
+    /// The value used in the URL.
+    pub fn code(self) -> &'static str {
+        match self {
+            SignInFailure::Denied => "denied",
+            SignInFailure::StateMissing => "state_missing",
+            SignInFailure::StateMismatch => "state_mismatch",
+            SignInFailure::StateUnknown => "state_unknown",
+            SignInFailure::StateExpired => "state_expired",
+            SignInFailure::InvalidCode => "invalid_code",
+            SignInFailure::TwitchTimeout => "twitch_timeout",
+            SignInFailure::TwitchUnavailable => "twitch_unavailable",
+            SignInFailure::Unexpected => "unexpected",
+        }
+    }
+
+    pub fn from_code(code: &str) -> SignInFailure {
+        Self::ALL.into_iter().find(|f| f.code() == code).unwrap_or(SignInFailure::Unexpected)
+    }
+
+    /// A heading and an explanation for the person who tried to sign in.
+    pub fn explain(self) -> (&'static str, &'static str) {
+        match self {
+            SignInFailure::Denied => (
+                "You did not sign in",
+                "Twitch says you chose not to let sev use your account. Nothing was saved. You can sign in \
+                 whenever you like.",
+            ),
+            SignInFailure::StateMissing => (
+                "This sign-in link is incomplete",
+                "The answer from Twitch lacked the check sev added to it, so sev could not trust it. Please \
+                 start signing in again from sev.",
+            ),
+            SignInFailure::StateMismatch => (
+                "This sign-in was started in another browser",
+                "For your safety, a sign-in must finish in the same browser where it began. Please start \
+                 again here.",
+            ),
+            SignInFailure::StateUnknown => (
+                "This sign-in link was already used",
+                "Each sign-in link works once. If you reloaded the page or went back, just start again.",
+            ),
+            SignInFailure::StateExpired => {
+                ("This sign-in took too long", "Sign-in links expire after ten minutes. Please start again.")
+            }
+            SignInFailure::InvalidCode => (
+                "Twitch did not accept the sign-in",
+                "The code Twitch gave back was refused, perhaps because it was already used. Please start \
+                 again.",
+            ),
+            SignInFailure::TwitchTimeout => {
+                ("Twitch is slow right now", "Twitch did not answer in time. Please try again in a moment.")
+            }
+            SignInFailure::TwitchUnavailable => {
+                ("Twitch is unavailable right now", "sev could not reach Twitch. Please try again in a moment.")
+            }
+            SignInFailure::Unexpected => (
+                "Sign-in did not complete",
+                "Something unexpected happened on the way back from Twitch. Please try again.",
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_failure_round_trips_through_its_code() {
+        for f in SignInFailure::ALL {
+            assert_eq!(SignInFailure::from_code(f.code()), f);
+        }
+        assert_eq!(SignInFailure::from_code("<script>"), SignInFailure::Unexpected);
+    }
+}

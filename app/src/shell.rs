@@ -1,0 +1,70 @@
+//! The HTML document and the router: which page answers which path.
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{SsrMode, path};
+
+use crate::pages::{HomePage, NotFound, SignInFailed, StreamerPage};
+
+/// The whole document, rendered on the server around [`App`].
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="dark light" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The application. Pages render with `SsrMode::Async`, so the server sends them complete: they read right before
+/// any WASM has loaded, and without JavaScript at all.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Tells tests (and curious people) that the WASM has taken over the page.
+    Effect::new(|_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/sev.css" />
+        <Title text="sev · Streamer Event Viewer" />
+        <Router>
+            <a class="skip-link" href="#main">
+                "Skip to content"
+            </a>
+            <header class="site-header">
+                <a class="brand" href="/">
+                    <span class="brand-mark" aria-hidden="true">
+                        "◉"
+                    </span>
+                    " sev"
+                </a>
+                <span class="tagline">"Streamer Event Viewer"</span>
+            </header>
+            <main id="main">
+                <Routes fallback=|| view! { <NotFound /> }>
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/streamer/:login") view=StreamerPage ssr=SsrMode::Async />
+                    <Route path=path!("/signin/failed") view=SignInFailed />
+                </Routes>
+            </main>
+            <footer class="site-footer">
+                <p>"sev is not affiliated with Twitch."</p>
+            </footer>
+        </Router>
+    }
+}

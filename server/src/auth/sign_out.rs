@@ -1,0 +1,19 @@
+//! `POST /auth/logout`. A POST, so that a link or an image elsewhere cannot sign a viewer out; the session cookie
+//! is SameSite=Lax, so another site's form cannot either.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use http::header::{LOCATION, SET_COOKIE};
+use http::{HeaderMap, StatusCode};
+
+use super::session;
+use crate::state::AppState;
+
+pub async fn sign_out(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    if let Err(e) = session::end(&app, &headers).await {
+        tracing::error!(error = %e, "cannot end the session");
+        return (StatusCode::SERVICE_UNAVAILABLE, "sev could not sign you out just now. Please try again.")
+            .into_response();
+    }
+    (StatusCode::SEE_OTHER, [(LOCATION, "/".to_string()), (SET_COOKIE, session::clear_cookie(&app))]).into_response()
+}

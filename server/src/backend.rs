@@ -1,0 +1,104 @@
+//! The server half of the pages' server functions (see `app::backend`).
+
+use http::HeaderMap;
+use leptos::prelude::ServerFnError;
+
+use app::backend::{Backend, BoxFuture};
+use app::login::normalize_login;
+use app::models::{FavoriteOutcome, StreamerProfile, Viewer};
+use twitch::{HelixUser, TwitchError};
+
+use crate::auth::session;
+use crate::state::AppState;
+use crate::storage::now;
+
+pub struct ServerBackend {
+    app: AppState,
+}
+
+impl ServerBackend {
+    pub fn new(app: AppState) -> Self {
+        ServerBackend { app }
+    }
+}
+
+/// Logs the real cause and gives the browser a message without internals.
+fn internal(e: impl std::fmt::Display) -> ServerFnError {
+    tracing::error!(error = %e, "server function failed");
+    ServerFnError::new("sev had a problem; please try again")
+}
+
+fn profile(user: &HelixUser) -> StreamerProfile {
+    StreamerProfile {
+        twitch_id: user.id.clone(),
+        login: user.login.to_ascii_lowercase(),
+        display_name: user.display_name.clone(),
+        profile_image_url: user.profile_image_url.clone(),
+    }
+}
+
+impl ServerBackend {
+    /// Asks Twitch for a streamer and stores what it says.
+    async fn look_up(&self, login: &str) -> Result<Option<StreamerProfile>, TwitchError> {
+        let Some(user) = self.app.twitch.user_by_login(login).await? else {
+            return Ok(None);
+        };
+        let streamer = profile(&user);
+        if let Err(e) = self.app.db.upsert_streamer(&streamer, &user.broadcaster_type, now()).await {
+            tracing::error!(error = %e, "cannot store a streamer");
+        }
+        Ok(Some(streamer))
+    }
+
+    async fn favorite(&self, headers: &HeaderMap, raw: &str) -> Result<FavoriteOutcome, ServerFnError> {
+        let refuse = |message: String| Ok(FavoriteOutcome::Refused { message });
+        let Some(viewer) = session::viewer(&self.app, headers).await.map_err(internal)? else {
+            return refuse("Please sign in again: your session has ended.".into());
+        };
+        let login = match normalize_login(raw) {
+            Ok(login) => login,
+            Err(e) => return refuse(e.to_string()),
+        };
+        let streamer = match self.look_up(&login).await {
+            Ok(Some(s)) => s,
+            Ok(None) => {
+                return refuse(format!("Twitch has no streamer called “{login}”. Check the spelling."));
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "streamer lookup failed");
+                return refuse("Twitch could not be reached to check this name. Please try again in a moment.".into());
+            }
+        };
+        self.app.db.set_favorite(&viewer.twitch_id, &streamer.twitch_id, now()).await.map_err(internal)?;
+        tracing::info!(user_id = %viewer.twitch_id, streamer = %streamer.login, "favorite streamer set");
+        Ok(FavoriteOutcome::Saved { login: streamer.login })
+    }
+
+    async fn find_streamer(&self, raw: &str) -> Result<Option<StreamerProfile>, ServerFnError> {
+        let Ok(login) = normalize_login(raw) else {
+            return Ok(None);
+        };
+        if let Some(s) = self.app.db.streamer_by_login(&login).await.map_err(internal)? {
+            return Ok(Some(s));
+        }
+        self.look_up(&login).await.map_err(internal)
+    }
+}
+
+impl Backend for ServerBackend {
+    fn viewer<'a>(&'a self, headers: &'a HeaderMap) -> BoxFuture<'a, Result<Option<Viewer>, ServerFnError>> {
+        Box::pin(async move { session::viewer(&self.app, headers).await.map_err(internal) })
+    }
+
+    fn set_favorite<'a>(
+        &'a self,
+        headers: &'a HeaderMap,
+        login: String,
+    ) -> BoxFuture<'a, Result<FavoriteOutcome, ServerFnError>> {
+        Box::pin(async move { self.favorite(headers, &login).await })
+    }
+
+    fn streamer<'a>(&'a self, login: String) -> BoxFuture<'a, Result<Option<StreamerProfile>, ServerFnError>> {
+        Box::pin(async move { self.find_streamer(&login).await })
+    }
+}

@@ -1,0 +1,507 @@
+//! Every setting sev has, in one place.
+//!
+//! Each setting is a flag and an environment variable (a `.env` file is read first, if there is one), so
+//! `sev --help` documents them all with their defaults. Clap collects them as text and [`RawConfig::validate`]
+//! turns them into typed [`Settings`]: that way a bad value stops start-up with one line that names the
+//! environment variable an operator actually set, rather than a flag they never typed.
+//!
+//! Without `TWITCH_CLIENT_ID` sev runs in demo mode: a mock Twitch is served in-process under `/mock-twitch`, so
+//! the whole product works on a laptop with no credentials and no network.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use url::Url;
+
+/// Streamer Event Viewer: a Twitch streamer's player, chat and latest events, live.
+#[derive(Debug, Parser)]
+#[command(name = "sev", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: RawConfig,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (the default when no command is given).
+    Serve,
+}
+
+/// The settings as given, before validation.
+#[derive(Debug, Clone, Args)]
+pub struct RawConfig {
+    /// Database URL. `sqlite://path` is created if missing.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/sev.db")]
+    pub database_url: String,
+
+    /// Most database connections kept open.
+    #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value = "10")]
+    pub database_max_connections: String,
+
+    /// The external base URL people and Twitch reach sev at: the OAuth redirect, the webhook callback and the
+    /// embed `parent` are built from it. Cookies are marked Secure when it is https.
+    #[arg(long, env = "PUBLIC_URL", default_value = "http://localhost:3000")]
+    pub public_url: String,
+
+    /// Address to listen on (cargo-leptos sets this variable).
+    #[arg(long, env = "LEPTOS_SITE_ADDR", default_value = "127.0.0.1:3000")]
+    pub site_addr: String,
+
+    /// Twitch application client id. Unset: demo mode with the built-in mock Twitch.
+    #[arg(long, env = "TWITCH_CLIENT_ID")]
+    pub twitch_client_id: Option<String>,
+
+    /// Twitch application client secret. Required with TWITCH_CLIENT_ID.
+    #[arg(long, env = "TWITCH_CLIENT_SECRET", hide_env_values = true)]
+    pub twitch_client_secret: Option<String>,
+
+    /// Base URL of Twitch's OAuth endpoints (authorize, token, validate, revoke).
+    #[arg(long, env = "TWITCH_OAUTH_URL", default_value = "https://id.twitch.tv/oauth2")]
+    pub twitch_oauth_url: String,
+
+    /// Base URL of the Helix API.
+    #[arg(long, env = "TWITCH_HELIX_URL", default_value = "https://api.twitch.tv/helix")]
+    pub twitch_helix_url: String,
+
+    /// Longest wait for any one Twitch call, in milliseconds.
+    #[arg(long, env = "TWITCH_TIMEOUT_MS", default_value = "8000")]
+    pub twitch_timeout_ms: String,
+
+    /// Secret that signs EventSub webhooks: 10 to 100 ASCII characters. Required with TWITCH_CLIENT_ID; demo
+    /// mode generates one and keeps it in the database.
+    #[arg(long, env = "EVENTSUB_SECRET", hide_env_values = true)]
+    pub eventsub_secret: Option<String>,
+
+    /// Key that protects session cookies: at least 32 characters, shared by every instance. Required with
+    /// TWITCH_CLIENT_ID; demo mode generates one and keeps it in the database.
+    #[arg(long, env = "SESSION_KEY", hide_env_values = true)]
+    pub session_key: Option<String>,
+
+    /// How long a sign-in lasts, in days.
+    #[arg(long, env = "SESSION_TTL_DAYS", default_value = "30")]
+    pub session_ttl_days: String,
+
+    /// How often each session's Twitch token is re-validated, in seconds. Twitch requires about hourly.
+    #[arg(long, env = "TOKEN_VALIDATE_INTERVAL_SECS", default_value = "3600")]
+    pub token_validate_interval_secs: String,
+
+    /// Log filter, in tracing's EnvFilter syntax.
+    #[arg(long, env = "RUST_LOG", default_value = "info")]
+    pub log_filter: String,
+
+    /// Log format: `pretty` for people, `json` for log collectors.
+    #[arg(long, env = "LOG_FORMAT", default_value = "pretty")]
+    pub log_format: String,
+
+    /// Folder with the built site (set by cargo-leptos).
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: String,
+
+    /// Folder under the site root with the WASM and CSS (set by cargo-leptos).
+    #[arg(long, env = "LEPTOS_SITE_PKG_DIR", default_value = "pkg")]
+    pub site_pkg_dir: String,
+
+    /// Base name of the WASM, JS and CSS files (set by cargo-leptos).
+    #[arg(long, env = "LEPTOS_OUTPUT_NAME", default_value = "sev")]
+    pub output_name: String,
+
+    /// Port of cargo-leptos's live-reload socket during `cargo leptos watch`.
+    #[arg(long, env = "LEPTOS_RELOAD_PORT", default_value = "3001")]
+    pub reload_port: String,
+}
+
+/// A setting that was given a value sev cannot use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The environment variable, as the operator knows it.
+    pub variable: &'static str,
+    pub problem: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid {}: {}", self.variable, self.problem)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+fn invalid(variable: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError { variable, problem: problem.into() }
+}
+
+/// A secret value. `Debug` and `Display` never show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<secret>")
+    }
+}
+
+/// Who sev talks to for Twitch.
+#[derive(Debug, Clone)]
+pub enum TwitchMode {
+    /// The built-in mock Twitch, served under `/mock-twitch`.
+    Demo,
+    /// A real Twitch application (or anything speaking Twitch's protocol at the given URLs).
+    Live(Box<TwitchApp>),
+}
+
+/// A registered Twitch application and where its Twitch lives.
+#[derive(Debug, Clone)]
+pub struct TwitchApp {
+    pub client_id: String,
+    pub client_secret: Secret,
+    pub oauth_url: Url,
+    pub helix_url: Url,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// Validated settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub database_max_connections: u32,
+    /// Without a trailing slash.
+    pub public_url: Url,
+    pub site_addr: SocketAddr,
+    pub twitch: TwitchMode,
+    pub twitch_timeout: Duration,
+    /// `None` in demo mode when not given: generated and stored in the database.
+    pub eventsub_secret: Option<Secret>,
+    /// `None` in demo mode when not given: generated and stored in the database.
+    pub session_key: Option<Secret>,
+    pub session_ttl: Duration,
+    pub token_validate_interval: Duration,
+    pub log_filter: String,
+    pub log_format: LogFormat,
+    pub site_root: String,
+    pub site_pkg_dir: String,
+    pub output_name: String,
+    pub reload_port: u32,
+}
+
+impl Settings {
+    /// Cookies get `Secure` when people reach sev over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+
+    /// `PUBLIC_URL` plus a path, e.g. `public("/auth/callback")`.
+    pub fn public(&self, path: &str) -> String {
+        format!("{}{}", self.public_url.as_str().trim_end_matches('/'), path)
+    }
+
+    pub fn is_demo(&self) -> bool {
+        matches!(self.twitch, TwitchMode::Demo)
+    }
+}
+
+fn number<T>(variable: &'static str, value: &str, range: std::ops::RangeInclusive<T>) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd + fmt::Display + Copy,
+{
+    let n: T =
+        value.trim().parse().map_err(|_| invalid(variable, format!("expected a whole number, got {value:?}")))?;
+    if range.contains(&n) {
+        Ok(n)
+    } else {
+        Err(invalid(variable, format!("must be between {} and {}, got {n}", range.start(), range.end())))
+    }
+}
+
+fn http_url(variable: &'static str, value: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(value.trim()).map_err(|e| invalid(variable, format!("not a URL ({e}): {value:?}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid(variable, format!("must start with http:// or https://, got {value:?}")));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(invalid(variable, format!("has no host name: {value:?}")));
+    }
+    Ok(url)
+}
+
+fn non_empty(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+fn eventsub_secret(value: &str) -> Result<Secret, ConfigError> {
+    // Twitch's rule for the EventSub secret.
+    if !(10..=100).contains(&value.len()) || !value.is_ascii() {
+        return Err(invalid("EVENTSUB_SECRET", "must be 10 to 100 ASCII characters"));
+    }
+    Ok(Secret::new(value))
+}
+
+fn session_key(value: &str) -> Result<Secret, ConfigError> {
+    if value.len() < 32 {
+        return Err(invalid("SESSION_KEY", "must be at least 32 characters; `openssl rand -hex 32` makes one"));
+    }
+    Ok(Secret::new(value))
+}
+
+impl RawConfig {
+    /// Checks every setting and returns the first problem found.
+    pub fn validate(&self) -> Result<Settings, ConfigError> {
+        let database_url = self.database_url.trim().to_string();
+        if !database_url.starts_with("sqlite:") {
+            return Err(invalid(
+                "DATABASE_URL",
+                format!("must be a sqlite: URL such as sqlite://data/sev.db, got {database_url:?}"),
+            ));
+        }
+
+        let mut public_url = http_url("PUBLIC_URL", &self.public_url)?;
+        if public_url.query().is_some() || public_url.fragment().is_some() {
+            return Err(invalid("PUBLIC_URL", "must not have a query or fragment"));
+        }
+        let trimmed = public_url.path().trim_end_matches('/').to_string();
+        public_url.set_path(&trimmed);
+
+        let site_addr: SocketAddr = self.site_addr.trim().parse().map_err(|_| {
+            invalid("LEPTOS_SITE_ADDR", format!("expected host:port such as 127.0.0.1:3000, got {:?}", self.site_addr))
+        })?;
+
+        let twitch = match (non_empty(&self.twitch_client_id), non_empty(&self.twitch_client_secret)) {
+            (None, None) => TwitchMode::Demo,
+            (Some(_), None) => {
+                return Err(invalid("TWITCH_CLIENT_SECRET", "is required when TWITCH_CLIENT_ID is set"));
+            }
+            (None, Some(_)) => {
+                return Err(invalid("TWITCH_CLIENT_ID", "is required when TWITCH_CLIENT_SECRET is set"));
+            }
+            (Some(id), Some(secret)) => TwitchMode::Live(Box::new(TwitchApp {
+                client_id: id.to_string(),
+                client_secret: Secret::new(secret),
+                oauth_url: http_url("TWITCH_OAUTH_URL", &self.twitch_oauth_url)?,
+                helix_url: http_url("TWITCH_HELIX_URL", &self.twitch_helix_url)?,
+            })),
+        };
+        let live = matches!(twitch, TwitchMode::Live(_));
+
+        let eventsub_secret = match non_empty(&self.eventsub_secret) {
+            Some(v) => Some(eventsub_secret(v)?),
+            None if live => {
+                return Err(invalid("EVENTSUB_SECRET", "is required when TWITCH_CLIENT_ID is set"));
+            }
+            None => None,
+        };
+        let session_key = match non_empty(&self.session_key) {
+            Some(v) => Some(session_key(v)?),
+            None if live => {
+                return Err(invalid("SESSION_KEY", "is required when TWITCH_CLIENT_ID is set"));
+            }
+            None => None,
+        };
+
+        let log_format = match self.log_format.trim() {
+            "pretty" => LogFormat::Pretty,
+            "json" => LogFormat::Json,
+            other => {
+                return Err(invalid("LOG_FORMAT", format!("must be pretty or json, got {other:?}")));
+            }
+        };
+        tracing_subscriber::EnvFilter::try_new(&self.log_filter)
+            .map_err(|e| invalid("RUST_LOG", format!("not a valid filter: {e}")))?;
+
+        Ok(Settings {
+            database_url,
+            database_max_connections: number("DATABASE_MAX_CONNECTIONS", &self.database_max_connections, 1..=1000)?,
+            public_url,
+            site_addr,
+            twitch,
+            twitch_timeout: Duration::from_millis(number("TWITCH_TIMEOUT_MS", &self.twitch_timeout_ms, 100..=120_000)?),
+            eventsub_secret,
+            session_key,
+            session_ttl: Duration::from_secs(86_400 * number("SESSION_TTL_DAYS", &self.session_ttl_days, 1..=365)?),
+            token_validate_interval: Duration::from_secs(number(
+                "TOKEN_VALIDATE_INTERVAL_SECS",
+                &self.token_validate_interval_secs,
+                1..=3600,
+            )?),
+            log_filter: self.log_filter.clone(),
+            log_format,
+            site_root: self.site_root.clone(),
+            site_pkg_dir: self.site_pkg_dir.clone(),
+            output_name: self.output_name.clone(),
+            reload_port: number("LEPTOS_RELOAD_PORT", &self.reload_port, 1..=65535)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The defaults, written out so the tests do not depend on the environment they run in.
+    fn defaults() -> RawConfig {
+        RawConfig {
+            database_url: "sqlite://data/sev.db".into(),
+            database_max_connections: "10".into(),
+            public_url: "http://localhost:3000".into(),
+            site_addr: "127.0.0.1:3000".into(),
+            twitch_client_id: None,
+            twitch_client_secret: None,
+            twitch_oauth_url: "https://id.twitch.tv/oauth2".into(),
+            twitch_helix_url: "https://api.twitch.tv/helix".into(),
+            twitch_timeout_ms: "8000".into(),
+            eventsub_secret: None,
+            session_key: None,
+            session_ttl_days: "30".into(),
+            token_validate_interval_secs: "3600".into(),
+            log_filter: "info".into(),
+            log_format: "pretty".into(),
+            site_root: "target/site".into(),
+            site_pkg_dir: "pkg".into(),
+            output_name: "sev".into(),
+            reload_port: "3001".into(),
+        }
+    }
+
+    fn live() -> RawConfig {
+        RawConfig {
+            twitch_client_id: Some("abc".into()),
+            twitch_client_secret: Some("def".into()),
+            eventsub_secret: Some("0123456789abcdef".into()),
+            session_key: Some("k".repeat(32)),
+            ..defaults()
+        }
+    }
+
+    fn error_of(raw: RawConfig) -> ConfigError {
+        raw.validate().expect_err("expected a configuration error")
+    }
+
+    #[test]
+    fn defaults_start_demo_mode_on_sqlite() {
+        let s = defaults().validate().unwrap();
+        assert!(s.is_demo());
+        assert_eq!(s.database_url, "sqlite://data/sev.db");
+        assert_eq!(s.site_addr, "127.0.0.1:3000".parse().unwrap());
+        assert!(!s.secure_cookies());
+        assert_eq!(s.public("/auth/callback"), "http://localhost:3000/auth/callback");
+    }
+
+    #[test]
+    fn flags_are_parsed_by_clap() {
+        let cli = Cli::try_parse_from([
+            "sev",
+            "--public-url",
+            "https://sev.example.com/",
+            "--site-addr",
+            "0.0.0.0:8080",
+            "--database-url",
+            "sqlite://other.db",
+        ])
+        .unwrap();
+        let s = cli.config.validate().unwrap();
+        assert_eq!(s.public_url.as_str(), "https://sev.example.com/");
+        assert_eq!(s.public("/x"), "https://sev.example.com/x");
+        assert!(s.secure_cookies());
+        assert_eq!(s.site_addr.port(), 8080);
+    }
+
+    #[test]
+    fn a_bad_listen_address_names_leptos_site_addr() {
+        let e = error_of(RawConfig { site_addr: "localhost".into(), ..defaults() });
+        assert_eq!(e.variable, "LEPTOS_SITE_ADDR");
+        assert!(e.to_string().starts_with("invalid LEPTOS_SITE_ADDR: expected host:port"), "{e}");
+    }
+
+    #[test]
+    fn a_public_url_must_be_http_or_https_with_a_host() {
+        assert_eq!(error_of(RawConfig { public_url: "ftp://x".into(), ..defaults() }).variable, "PUBLIC_URL");
+        assert_eq!(error_of(RawConfig { public_url: "not a url".into(), ..defaults() }).variable, "PUBLIC_URL");
+        assert_eq!(error_of(RawConfig { public_url: "https://x/?a=b".into(), ..defaults() }).variable, "PUBLIC_URL");
+    }
+
+    #[test]
+    fn only_sqlite_databases_are_accepted_for_now() {
+        let e = error_of(RawConfig { database_url: "mysql://x".into(), ..defaults() });
+        assert_eq!(e.variable, "DATABASE_URL");
+    }
+
+    #[test]
+    fn a_client_id_needs_its_secret_and_the_other_way_round() {
+        let e = error_of(RawConfig { twitch_client_id: Some("abc".into()), ..defaults() });
+        assert_eq!(e.variable, "TWITCH_CLIENT_SECRET");
+        let e = error_of(RawConfig { twitch_client_secret: Some("abc".into()), ..defaults() });
+        assert_eq!(e.variable, "TWITCH_CLIENT_ID");
+    }
+
+    #[test]
+    fn live_mode_requires_both_secrets() {
+        assert!(matches!(live().validate().unwrap().twitch, TwitchMode::Live(_)));
+        assert_eq!(error_of(RawConfig { eventsub_secret: None, ..live() }).variable, "EVENTSUB_SECRET");
+        assert_eq!(error_of(RawConfig { session_key: None, ..live() }).variable, "SESSION_KEY");
+    }
+
+    #[test]
+    fn the_eventsub_secret_follows_twitchs_length_rule() {
+        for bad in ["short", &"x".repeat(101)] {
+            let e = error_of(RawConfig { eventsub_secret: Some(bad.to_string()), ..live() });
+            assert_eq!(e.variable, "EVENTSUB_SECRET");
+        }
+    }
+
+    #[test]
+    fn a_short_session_key_is_refused() {
+        let e = error_of(RawConfig { session_key: Some("too-short".into()), ..defaults() });
+        assert_eq!(e.variable, "SESSION_KEY");
+    }
+
+    #[test]
+    fn bad_twitch_urls_name_their_variable() {
+        let e = error_of(RawConfig { twitch_oauth_url: "id.twitch.tv".into(), ..live() });
+        assert_eq!(e.variable, "TWITCH_OAUTH_URL");
+        let e = error_of(RawConfig { twitch_helix_url: "gopher://x".into(), ..live() });
+        assert_eq!(e.variable, "TWITCH_HELIX_URL");
+    }
+
+    #[test]
+    fn numbers_out_of_range_or_not_numbers_are_refused() {
+        let e = error_of(RawConfig { twitch_timeout_ms: "soon".into(), ..defaults() });
+        assert_eq!(e.variable, "TWITCH_TIMEOUT_MS");
+        let e = error_of(RawConfig { twitch_timeout_ms: "5".into(), ..defaults() });
+        assert!(e.problem.contains("between 100 and 120000"), "{e}");
+        let e = error_of(RawConfig { session_ttl_days: "0".into(), ..defaults() });
+        assert_eq!(e.variable, "SESSION_TTL_DAYS");
+        let e = error_of(RawConfig { token_validate_interval_secs: "7200".into(), ..defaults() });
+        assert_eq!(e.variable, "TOKEN_VALIDATE_INTERVAL_SECS");
+    }
+
+    #[test]
+    fn log_settings_are_checked() {
+        assert_eq!(error_of(RawConfig { log_format: "xml".into(), ..defaults() }).variable, "LOG_FORMAT");
+        assert_eq!(error_of(RawConfig { log_filter: "sev=loud".into(), ..defaults() }).variable, "RUST_LOG");
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let s = live().validate().unwrap();
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("0123456789abcdef"), "{shown}");
+        assert!(!shown.contains(&"k".repeat(32)), "{shown}");
+        assert!(!shown.contains("\"def\""), "{shown}");
+    }
+}

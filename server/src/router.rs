@@ -1,0 +1,42 @@
+//! Which handler answers which path, and the layers every response passes through.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::get;
+use http::HeaderValue;
+use http::header::{REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS};
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use app::backend::SharedBackend;
+use app::{App, shell};
+
+use crate::backend::ServerBackend;
+use crate::state::AppState;
+use crate::{auth, telemetry};
+
+pub fn build(state: AppState, mock: Option<&twitch_mock::MockTwitch>) -> Router {
+    let backend: SharedBackend = Arc::new(ServerBackend::new(state.clone()));
+    let context = move || provide_context(backend.clone());
+    let options = state.leptos_options.clone();
+    let mut router = Router::new()
+        .merge(auth::routes())
+        .route("/healthz", get(|| async { "ok" }))
+        .leptos_routes_with_context(&state, generate_route_list(App), context, move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));
+    if let Some(mock) = mock {
+        router = router.nest_service("/mock-twitch", mock.router());
+    }
+    router
+        .layer(SetResponseHeaderLayer::if_not_present(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
+        .with_state(state)
+}

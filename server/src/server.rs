@@ -1,0 +1,168 @@
+//! Start-up: storage, keys, the Twitch client (real or mock), the router, background tasks. Used by `main` and
+//! by the integration tests, which start the real server on a loopback port.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use leptos::config::LeptosOptions;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use twitch::{Endpoints, Helix, OAuth, TwitchApi, TwitchError};
+use twitch_mock::{MockClient, MockConfig, MockTwitch};
+
+use crate::auth::{revalidate, tokens::random_token};
+use crate::config::{Secret, Settings, TwitchMode};
+use crate::router;
+use crate::state::{AppState, Keys};
+use crate::storage::{Db, StorageError};
+
+/// The demo application registered with the in-process mock Twitch. Not secrets: demo mode is local by design.
+pub const DEMO_CLIENT_ID: &str = "sev-demo-client";
+pub const DEMO_CLIENT_SECRET: &str = "sev-demo-secret";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("storage: {0}")]
+    Storage(#[from] StorageError),
+    #[error("Twitch client: {0}")]
+    Twitch(#[from] TwitchError),
+    #[error("cannot listen: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A running sev.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    /// The in-process mock Twitch, in demo mode.
+    pub mock: Option<MockTwitch>,
+    shutdown: Option<oneshot::Sender<()>>,
+    serving: JoinHandle<std::io::Result<()>>,
+    background: Vec<JoinHandle<()>>,
+}
+
+impl RunningServer {
+    /// Runs until the server stops (it stops on ctrl-c / SIGTERM when started from `main`).
+    pub async fn wait(self) -> std::io::Result<()> {
+        let result = self.serving.await.unwrap_or(Ok(()));
+        for task in self.background {
+            task.abort();
+        }
+        result
+    }
+
+    /// Stops accepting connections, lets requests under way finish (for up to five seconds) and stops the
+    /// background tasks.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let abort = self.serving.abort_handle();
+        if tokio::time::timeout(Duration::from_secs(5), &mut self.serving).await.is_err() {
+            abort.abort();
+        }
+        for task in &self.background {
+            task.abort();
+        }
+    }
+}
+
+/// The address to reach a listener from this machine: a wildcard address becomes loopback.
+fn reachable(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        ip if ip.is_unspecified() => SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port()),
+        _ => addr,
+    }
+}
+
+/// A secret from the settings, or else the one this installation generated and stored earlier.
+async fn secret(db: &Db, given: &Option<Secret>, name: &str) -> Result<Secret, StorageError> {
+    match given {
+        Some(s) => Ok(s.clone()),
+        None => Ok(Secret::new(db.instance_secret(name, &random_token()).await?)),
+    }
+}
+
+/// Starts sev on `listener`; `shutdown` stops it gracefully when it completes.
+pub async fn start(
+    settings: Settings,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<RunningServer, StartError> {
+    let addr = listener.local_addr()?;
+    let db = Db::open(&settings.database_url, settings.database_max_connections).await?;
+    let keys = Keys {
+        session: secret(&db, &settings.session_key, "session_key").await?,
+        eventsub: secret(&db, &settings.eventsub_secret, "eventsub_secret").await?,
+    };
+
+    let redirect_uri = settings.public("/auth/callback");
+    let (endpoints, client_id, client_secret, mock) = match &settings.twitch {
+        TwitchMode::Live(live) => {
+            let oauth = live.oauth_url.as_str().trim_end_matches('/').to_string();
+            let endpoints = Endpoints {
+                authorize_url: format!("{oauth}/authorize"),
+                oauth_base: oauth,
+                helix_base: live.helix_url.as_str().trim_end_matches('/').to_string(),
+            };
+            (endpoints, live.client_id.clone(), live.client_secret.expose().to_string(), None)
+        }
+        TwitchMode::Demo => {
+            let public_base = settings.public("/mock-twitch");
+            let mock = MockTwitch::new(MockConfig {
+                clients: vec![MockClient {
+                    client_id: DEMO_CLIENT_ID.into(),
+                    client_secret: DEMO_CLIENT_SECRET.into(),
+                    redirect_uris: vec![redirect_uri.clone()],
+                }],
+                public_base: public_base.clone(),
+            });
+            // The browser reaches the mock through PUBLIC_URL; sev itself calls it over loopback.
+            let internal = format!("http://{}/mock-twitch", reachable(addr));
+            let endpoints = Endpoints {
+                authorize_url: format!("{public_base}/oauth2/authorize"),
+                oauth_base: format!("{internal}/oauth2"),
+                helix_base: format!("{internal}/helix"),
+            };
+            tracing::info!(mock = %public_base, "demo mode: no TWITCH_CLIENT_ID, so a mock Twitch is served in-process");
+            (endpoints, DEMO_CLIENT_ID.to_string(), DEMO_CLIENT_SECRET.to_string(), Some(mock))
+        }
+    };
+    let http = twitch::http::client(settings.twitch_timeout)?;
+    let oauth = OAuth::new(http.clone(), &endpoints, &client_id, &client_secret, &redirect_uri)?;
+    let helix = Helix::new(http, &endpoints.helix_base, &client_id);
+
+    let leptos_options = LeptosOptions::builder()
+        .output_name(settings.output_name.as_str())
+        .site_root(settings.site_root.as_str())
+        .site_pkg_dir(settings.site_pkg_dir.as_str())
+        .site_addr(addr)
+        .reload_port(settings.reload_port)
+        .build();
+
+    let state = AppState {
+        settings: Arc::new(settings),
+        db,
+        twitch: Arc::new(TwitchApi::new(oauth, helix)),
+        keys: Arc::new(keys),
+        leptos_options,
+    };
+    let app = router::build(state.clone(), mock.as_ref());
+    let (tx, rx) = oneshot::channel::<()>();
+    let serving = tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                tokio::select! {
+                    _ = rx => {}
+                    _ = shutdown => {}
+                }
+            })
+            .await
+    });
+    let background = vec![revalidate::spawn(state.clone())];
+    tracing::info!(%addr, public_url = %state.settings.public_url, "sev is listening");
+    Ok(RunningServer { addr, state, mock, shutdown: Some(tx), serving, background })
+}

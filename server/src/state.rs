@@ -1,0 +1,33 @@
+//! The state every handler shares: settings, storage, the Twitch client and the keys.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+
+use crate::config::{Secret, Settings};
+use crate::storage::Db;
+
+/// Keys that must be the same on every instance and across restarts.
+pub struct Keys {
+    /// Keys the hashes of session tokens and OAuth states.
+    pub session: Secret,
+    /// Signs EventSub webhooks.
+    pub eventsub: Secret,
+}
+
+/// Handed to every handler. Cloning is cheap.
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub db: Db,
+    pub twitch: Arc<twitch::TwitchApi>,
+    pub keys: Arc<Keys>,
+    pub leptos_options: LeptosOptions,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}

@@ -1,0 +1,31 @@
+use super::{Db, StorageError};
+
+impl Db {
+    /// Remembers a sign-in's state (by hash) until `expires_at`.
+    pub async fn insert_oauth_state(&self, state_hash: &str, now: i64, expires_at: i64) -> Result<(), StorageError> {
+        sqlx::query!(
+            "INSERT INTO oauth_states (state_hash, created_at, expires_at) VALUES (?, ?, ?)",
+            state_hash,
+            now,
+            expires_at
+        )
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Removes a state and returns its expiry. Deleting and reading in one statement makes the state single-use
+    /// even when two callbacks race.
+    pub async fn take_oauth_state(&self, state_hash: &str) -> Result<Option<i64>, StorageError> {
+        let row = sqlx::query!("DELETE FROM oauth_states WHERE state_hash = ? RETURNING expires_at", state_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.expires_at))
+    }
+
+    /// Forgets states that expired unused.
+    pub async fn purge_oauth_states(&self, now: i64) -> Result<u64, StorageError> {
+        let done = sqlx::query!("DELETE FROM oauth_states WHERE expires_at <= ?", now).execute(&self.pool).await?;
+        Ok(done.rows_affected())
+    }
+}

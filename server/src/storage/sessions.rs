@@ -1,0 +1,106 @@
+use std::fmt;
+
+use super::{Db, StorageError};
+
+/// A stored session. `Debug` hides the tokens.
+#[derive(Clone)]
+pub struct SessionRecord {
+    pub id_hash: String,
+    pub user_id: String,
+    pub access_token: String,
+    pub refresh_token: Option<String>,
+    pub scopes: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub validated_at: i64,
+}
+
+impl fmt::Debug for SessionRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionRecord")
+            .field("user_id", &self.user_id)
+            .field("scopes", &self.scopes)
+            .field("expires_at", &self.expires_at)
+            .field("validated_at", &self.validated_at)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Db {
+    pub async fn insert_session(&self, s: &SessionRecord) -> Result<(), StorageError> {
+        sqlx::query!(
+            "INSERT INTO sessions (id_hash, user_id, access_token, refresh_token, scopes, created_at, expires_at, validated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            s.id_hash,
+            s.user_id,
+            s.access_token,
+            s.refresh_token,
+            s.scopes,
+            s.created_at,
+            s.expires_at,
+            s.validated_at
+        )
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Ends a session and returns it, so its token can be revoked.
+    pub async fn delete_session(&self, id_hash: &str) -> Result<Option<SessionRecord>, StorageError> {
+        let row = sqlx::query_as!(
+            SessionRecord,
+            "DELETE FROM sessions WHERE id_hash = ?
+             RETURNING id_hash, user_id, access_token, refresh_token, scopes, created_at, expires_at, validated_at",
+            id_hash
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row)
+    }
+
+    /// Live sessions last validated at or before `validated_before`, oldest first, at most `limit`.
+    pub async fn sessions_due_for_validation(
+        &self,
+        validated_before: i64,
+        now: i64,
+        limit: i64,
+    ) -> Result<Vec<SessionRecord>, StorageError> {
+        let rows = sqlx::query_as!(
+            SessionRecord,
+            "SELECT id_hash, user_id, access_token, refresh_token, scopes, created_at, expires_at, validated_at
+             FROM sessions WHERE validated_at <= ? AND expires_at > ? ORDER BY validated_at LIMIT ?",
+            validated_before,
+            now,
+            limit
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows)
+    }
+
+    /// Records a successful validation, with new tokens when they were refreshed.
+    pub async fn session_validated(
+        &self,
+        id_hash: &str,
+        access_token: &str,
+        refresh_token: Option<&str>,
+        now: i64,
+    ) -> Result<(), StorageError> {
+        sqlx::query!(
+            "UPDATE sessions SET access_token = ?, refresh_token = ?, validated_at = ? WHERE id_hash = ?",
+            access_token,
+            refresh_token,
+            now,
+            id_hash
+        )
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Forgets sessions past their lifetime.
+    pub async fn purge_sessions(&self, now: i64) -> Result<u64, StorageError> {
+        let done = sqlx::query!("DELETE FROM sessions WHERE expires_at <= ?", now).execute(&self.pool).await?;
+        Ok(done.rows_affected())
+    }
+}

@@ -1,0 +1,174 @@
+//! A test harness that starts the real sev on a loopback port against the mock Twitch, itself served over HTTP
+//! on another loopback port, so every call between them crosses a real socket.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::Parser;
+use reqwest::redirect::Policy;
+use tokio::net::TcpListener;
+
+use sev::config::Cli;
+use sev::server::{self, RunningServer};
+use twitch_mock::{MockClient, MockConfig, MockTwitch};
+
+pub const CLIENT_ID: &str = "test-client-id";
+pub const CLIENT_SECRET: &str = "test-client-secret";
+pub const SESSION_KEY: &str = "test-session-key-0123456789-abcdefghij";
+pub const EVENTSUB_SECRET: &str = "test-eventsub-secret";
+
+/// Options a test may change.
+#[derive(Clone)]
+pub struct Options {
+    pub twitch_timeout_ms: u64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { twitch_timeout_ms: 2_000 }
+    }
+}
+
+pub struct TestApp {
+    pub server: Option<RunningServer>,
+    pub mock: MockTwitch,
+    pub mock_addr: SocketAddr,
+    pub addr: SocketAddr,
+    pub base: String,
+    pub db_url: String,
+    pub options: Options,
+    _dir: tempfile::TempDir,
+}
+
+/// A client that keeps cookies, like a browser, but does not follow redirects, so tests can look at each hop.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap()
+}
+
+/// A client without cookies.
+pub fn bare_client() -> reqwest::Client {
+    reqwest::Client::builder().redirect(Policy::none()).timeout(Duration::from_secs(20)).build().unwrap()
+}
+
+impl TestApp {
+    pub async fn start() -> TestApp {
+        Self::start_with(Options::default()).await
+    }
+
+    pub async fn start_with(options: Options) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let db_url = format!("sqlite://{}/sev.db", dir.path().display());
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let base = format!("http://{addr}");
+        let mock_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mock_addr = mock_listener.local_addr().unwrap();
+        let mock = MockTwitch::new(MockConfig {
+            clients: vec![MockClient {
+                client_id: CLIENT_ID.into(),
+                client_secret: CLIENT_SECRET.into(),
+                redirect_uris: vec![format!("{base}/auth/callback")],
+            }],
+            public_base: format!("http://{mock_addr}"),
+        });
+        drop(mock_listener);
+        let mock_addr = mock.serve(mock_addr).await.unwrap();
+        let mut app = TestApp { server: None, mock, mock_addr, addr, base, db_url, options, _dir: dir };
+        app.launch(listener).await;
+        app
+    }
+
+    fn cli(&self) -> Cli {
+        let mock = format!("http://{}", self.mock_addr);
+        Cli::try_parse_from([
+            "sev".to_string(),
+            format!("--database-url={}", self.db_url),
+            format!("--public-url={}", self.base),
+            format!("--site-addr={}", self.addr),
+            format!("--twitch-client-id={CLIENT_ID}"),
+            format!("--twitch-client-secret={CLIENT_SECRET}"),
+            format!("--twitch-oauth-url={mock}/oauth2"),
+            format!("--twitch-helix-url={mock}/helix"),
+            format!("--twitch-timeout-ms={}", self.options.twitch_timeout_ms),
+            format!("--eventsub-secret={EVENTSUB_SECRET}"),
+            format!("--session-key={SESSION_KEY}"),
+            "--log-filter=warn".to_string(),
+        ])
+        .unwrap()
+    }
+
+    async fn launch(&mut self, listener: TcpListener) {
+        let settings = self.cli().config.validate().unwrap();
+        let running = server::start(settings, listener, std::future::pending()).await.unwrap();
+        self.server = Some(running);
+    }
+
+    pub fn state(&self) -> &sev::state::AppState {
+        &self.server.as_ref().unwrap().state
+    }
+
+    /// Stops the server and starts a new one on the same port and database, as after a deploy.
+    pub async fn restart(&mut self) {
+        if let Some(s) = self.server.take() {
+            s.stop().await;
+        }
+        let listener = TcpListener::bind(self.addr).await.unwrap();
+        self.launch(listener).await;
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Starts a sign-in with `client` and returns Twitch's authorize URL it was sent to.
+    pub async fn begin_sign_in(&self, client: &reqwest::Client) -> url::Url {
+        let r = client.get(self.url("/auth/login")).send().await.unwrap();
+        assert_eq!(r.status(), 303, "login should redirect to Twitch");
+        let location = r.headers()["location"].to_str().unwrap().to_string();
+        url::Url::parse(&location).unwrap()
+    }
+
+    /// Answers the mock's authorize page the way a person would (sign in as `login`, or cancel), and returns
+    /// the callback URL the mock redirects to.
+    pub async fn answer_authorize(&self, authorize: &url::Url, login: &str, decision: &str) -> String {
+        let page = bare_client().get(authorize.clone()).send().await.unwrap();
+        assert_eq!(page.status(), 200, "the mock's authorize page should load");
+        let mut form: Vec<(String, String)> = authorize.query_pairs().into_owned().collect();
+        form.push(("login".into(), login.into()));
+        form.push(("decision".into(), decision.into()));
+        let r = bare_client().post(authorize.as_str().split('?').next().unwrap()).form(&form).send().await.unwrap();
+        assert_eq!(r.status(), 302, "the mock should redirect back");
+        r.headers()["location"].to_str().unwrap().to_string()
+    }
+
+    /// The whole sign-in round trip; returns the callback's response (a redirect home on success).
+    pub async fn sign_in(&self, client: &reqwest::Client, login: &str) -> reqwest::Response {
+        let authorize = self.begin_sign_in(client).await;
+        let callback = self.answer_authorize(&authorize, login, "authorize").await;
+        client.get(callback).send().await.unwrap()
+    }
+
+    /// The home page's HTML.
+    pub async fn home(&self, client: &reqwest::Client) -> String {
+        let r = client.get(self.url("/")).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        r.text().await.unwrap()
+    }
+
+    /// A direct connection to the test database, for looking at what was stored.
+    pub async fn db(&self) -> sqlx::SqlitePool {
+        sqlx::SqlitePool::connect(&self.db_url).await.unwrap()
+    }
+}
+
+/// Where a redirect points.
+pub fn location(r: &reqwest::Response) -> String {
+    r.headers().get("location").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
+}

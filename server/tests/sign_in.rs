@@ -1,0 +1,251 @@
+//! Signing in and out with Twitch: the real server against the mock Twitch over HTTP.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{TestApp, bare_client, browser, location};
+use sev::auth::{revalidate, tokens::keyed_hash};
+use sev::storage::now;
+
+#[tokio::test]
+async fn the_full_oauth_round_trip_signs_the_viewer_in() {
+    let app = TestApp::start().await;
+    let client = browser();
+    assert!(app.home(&client).await.contains("Sign in with Twitch"));
+
+    let authorize = app.begin_sign_in(&client).await;
+    assert!(authorize.as_str().starts_with(&format!("http://{}/oauth2/authorize", app.mock_addr)));
+    let query: std::collections::HashMap<_, _> = authorize.query_pairs().into_owned().collect();
+    assert_eq!(query["client_id"], common::CLIENT_ID);
+    assert_eq!(query["response_type"], "code");
+    assert_eq!(query["redirect_uri"], app.url("/auth/callback"));
+    assert!(query["state"].len() >= 32, "the state should be long and random");
+
+    let callback = app.answer_authorize(&authorize, "Viewer_One", "authorize").await;
+    let done = client.get(&callback).send().await.unwrap();
+    assert_eq!(done.status(), 303);
+    assert_eq!(location(&done), "/");
+    let cookies: Vec<_> =
+        done.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect();
+    let session = cookies.iter().find(|c| c.starts_with("sev_session=")).expect("a session cookie");
+    assert!(session.contains("HttpOnly") && session.contains("SameSite=Lax"), "{session}");
+    assert!(!session.contains("Secure"), "plain-http PUBLIC_URL: no Secure flag: {session}");
+
+    let home = app.home(&client).await;
+    assert!(home.contains("Viewer_One"), "the home page greets the viewer");
+    assert!(home.contains("Favorite streamer"));
+
+    let db = app.db().await;
+    let (id, login, avatar): (String, String, String) =
+        sqlx::query_as("SELECT twitch_id, login, profile_image_url FROM users").fetch_one(&db).await.unwrap();
+    assert_eq!(id, twitch_mock::user_id_for("viewer_one"));
+    assert_eq!(login, "viewer_one");
+    assert!(avatar.ends_with("/avatars/viewer_one.svg"), "{avatar}");
+    let tokens: String = sqlx::query_scalar("SELECT access_token FROM sessions").fetch_one(&db).await.unwrap();
+    assert!(!session.contains(&tokens), "the cookie never carries the Twitch token");
+}
+
+#[tokio::test]
+async fn a_reused_state_is_refused() {
+    let app = TestApp::start().await;
+    let client = browser();
+    let authorize = app.begin_sign_in(&client).await;
+    let state = authorize.query_pairs().find(|(k, _)| k == "state").unwrap().1.to_string();
+    let callback = app.answer_authorize(&authorize, "viewer_two", "authorize").await;
+    let first = bare_client().get(&callback).header("cookie", format!("sev_oauth_state={state}")).send().await.unwrap();
+    assert_eq!(location(&first), "/");
+    let again = bare_client().get(&callback).header("cookie", format!("sev_oauth_state={state}")).send().await.unwrap();
+    assert_eq!(again.status(), 303);
+    assert_eq!(location(&again), "/signin/failed?reason=state_unknown");
+}
+
+#[tokio::test]
+async fn a_wrong_or_missing_state_is_refused_and_signs_nobody_in() {
+    let app = TestApp::start().await;
+    let client = browser();
+    let authorize = app.begin_sign_in(&client).await;
+    let state = authorize.query_pairs().find(|(k, _)| k == "state").unwrap().1.to_string();
+    let callback = url::Url::parse(&app.answer_authorize(&authorize, "viewer_three", "authorize").await).unwrap();
+    let code = callback.query_pairs().find(|(k, _)| k == "code").unwrap().1.to_string();
+
+    // The state in the URL is not the one this browser was given.
+    let forged = bare_client()
+        .get(app.url(&format!("/auth/callback?code={code}&state=someone-elses-state")))
+        .header("cookie", format!("sev_oauth_state={state}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&forged), "/signin/failed?reason=state_mismatch");
+
+    // A browser that never started a sign-in.
+    let foreign =
+        bare_client().get(app.url(&format!("/auth/callback?code={code}&state={state}"))).send().await.unwrap();
+    assert_eq!(location(&foreign), "/signin/failed?reason=state_mismatch");
+
+    let missing = bare_client()
+        .get(app.url(&format!("/auth/callback?code={code}")))
+        .header("cookie", format!("sev_oauth_state={state}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&missing), "/signin/failed?reason=state_missing");
+
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&app.db().await).await.unwrap();
+    assert_eq!(users, 0);
+    // The forged attempts did not burn the real state: the genuine callback still works.
+    let genuine = client.get(callback.as_str()).send().await.unwrap();
+    assert_eq!(location(&genuine), "/");
+}
+
+#[tokio::test]
+async fn an_expired_state_is_refused() {
+    let app = TestApp::start().await;
+    let state = "an-old-state-from-eleven-minutes-ago";
+    let hash = keyed_hash(app.state().keys.session.expose(), state);
+    app.state().db.insert_oauth_state(&hash, now() - 660, now() - 60).await.unwrap();
+    let r = bare_client()
+        .get(app.url(&format!("/auth/callback?code=whatever&state={state}")))
+        .header("cookie", format!("sev_oauth_state={state}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&r), "/signin/failed?reason=state_expired");
+}
+
+#[tokio::test]
+async fn denied_consent_gets_the_friendly_page() {
+    let app = TestApp::start().await;
+    let client = browser();
+    let authorize = app.begin_sign_in(&client).await;
+    let callback = app.answer_authorize(&authorize, "viewer_four", "deny").await;
+    assert!(callback.contains("error=access_denied"), "{callback}");
+    let r = client.get(&callback).send().await.unwrap();
+    assert_eq!(location(&r), "/signin/failed?reason=denied");
+
+    let page = client.get(app.url("/signin/failed?reason=denied")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("You did not sign in"), "{html}");
+    assert!(html.contains("Back to the home page") && html.contains("href=\"/\""));
+    assert!(!app.home(&client).await.contains("Sign out"), "still signed out");
+}
+
+#[tokio::test]
+async fn a_slow_twitch_gets_the_friendly_page_within_the_timeout() {
+    let app = TestApp::start_with(common::Options { twitch_timeout_ms: 300 }).await;
+    let client = browser();
+    let authorize = app.begin_sign_in(&client).await;
+    let callback = app.answer_authorize(&authorize, "viewer_five", "authorize").await;
+    app.mock.set_delay(Some(Duration::from_secs(3)));
+    let started = std::time::Instant::now();
+    let r = client.get(&callback).send().await.unwrap();
+    assert_eq!(location(&r), "/signin/failed?reason=twitch_timeout");
+    assert!(started.elapsed() < Duration::from_secs(3), "sev gave up before Twitch answered");
+    app.mock.set_delay(None);
+    let html = client.get(app.url("/signin/failed?reason=twitch_timeout")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("Twitch is slow right now"));
+}
+
+#[tokio::test]
+async fn a_twitch_outage_gets_the_friendly_page() {
+    let app = TestApp::start().await;
+    let client = browser();
+    let authorize = app.begin_sign_in(&client).await;
+    let callback = app.answer_authorize(&authorize, "viewer_six", "authorize").await;
+    app.mock.set_down(true);
+    let r = client.get(&callback).send().await.unwrap();
+    assert_eq!(location(&r), "/signin/failed?reason=twitch_unavailable");
+}
+
+#[tokio::test]
+async fn an_invalid_code_gets_the_friendly_page() {
+    let app = TestApp::start().await;
+    let client = browser();
+    let authorize = app.begin_sign_in(&client).await;
+    let state = authorize.query_pairs().find(|(k, _)| k == "state").unwrap().1.to_string();
+    let r = client.get(app.url(&format!("/auth/callback?code=not-a-real-code&state={state}"))).send().await.unwrap();
+    assert_eq!(location(&r), "/signin/failed?reason=invalid_code");
+}
+
+#[tokio::test]
+async fn every_failure_page_offers_a_way_back_and_never_a_server_error() {
+    let app = TestApp::start().await;
+    for reason in [
+        "denied",
+        "state_missing",
+        "state_mismatch",
+        "state_unknown",
+        "state_expired",
+        "invalid_code",
+        "twitch_timeout",
+        "twitch_unavailable",
+        "unexpected",
+        "<script>alert(1)</script>",
+    ] {
+        let r = bare_client().get(app.url(&format!("/signin/failed?reason={reason}"))).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{reason}");
+        let html = r.text().await.unwrap();
+        assert!(html.contains("Back to the home page"), "{reason}");
+        assert!(!html.contains("<script>alert(1)"), "{reason}");
+    }
+}
+
+#[tokio::test]
+async fn sign_out_revokes_the_token_and_ends_the_session() {
+    let app = TestApp::start().await;
+    let client = browser();
+    app.sign_in(&client, "viewer_seven").await;
+    let token: String =
+        sqlx::query_scalar("SELECT access_token FROM sessions").fetch_one(&app.db().await).await.unwrap();
+    assert!(!app.mock.was_revoked(&token));
+
+    assert_eq!(client.get(app.url("/auth/logout")).send().await.unwrap().status(), 405, "sign-out is POST only");
+
+    let r = client.post(app.url("/auth/logout")).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/");
+    assert!(app.mock.was_revoked(&token), "the token was revoked at Twitch");
+    let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions").fetch_one(&app.db().await).await.unwrap();
+    assert_eq!(sessions, 0);
+    let home = app.home(&client).await;
+    assert!(home.contains("Sign in with Twitch") && !home.contains("viewer_seven"));
+}
+
+#[tokio::test]
+async fn the_session_survives_a_server_restart() {
+    let mut app = TestApp::start().await;
+    let client = browser();
+    app.sign_in(&client, "viewer_eight").await;
+    assert!(app.home(&client).await.contains("viewer_eight"));
+    app.restart().await;
+    assert!(app.home(&client).await.contains("viewer_eight"), "still signed in after the restart");
+}
+
+#[tokio::test]
+async fn a_session_whose_token_twitch_no_longer_accepts_ends_at_revalidation() {
+    let app = TestApp::start().await;
+    let kept = browser();
+    let lost = browser();
+    app.sign_in(&kept, "viewer_nine").await;
+    app.sign_in(&lost, "viewer_ten").await;
+
+    let pass = revalidate::validate_due(app.state(), Duration::ZERO).await.unwrap();
+    assert_eq!((pass.valid, pass.ended), (2, 0));
+
+    app.mock.revoke_user_tokens("viewer_ten");
+    let pass = revalidate::validate_due(app.state(), Duration::ZERO).await.unwrap();
+    assert_eq!((pass.valid, pass.ended), (1, 1));
+    assert!(app.home(&kept).await.contains("viewer_nine"));
+    assert!(app.home(&lost).await.contains("Sign in with Twitch"), "the revoked viewer is signed out");
+}
+
+#[tokio::test]
+async fn recently_validated_sessions_are_not_validated_again() {
+    let app = TestApp::start().await;
+    app.sign_in(&browser(), "viewer_eleven").await;
+    let before = app.mock.request_count("/oauth2/validate");
+    let pass = revalidate::validate_due(app.state(), Duration::from_secs(3600)).await.unwrap();
+    assert_eq!(pass, revalidate::Pass::default());
+    assert_eq!(app.mock.request_count("/oauth2/validate"), before);
+}

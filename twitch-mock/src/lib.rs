@@ -1,0 +1,141 @@
+//! A mock of the parts of Twitch that sev talks to: the OAuth service (`id.twitch.tv/oauth2/...`)
+//! and Helix (`api.twitch.tv/helix/...`).
+//!
+//! sev's real client code must run unchanged against this mock, so it speaks Twitch's wire format
+//! (JSON shapes, status codes, headers) and is strict where Twitch is strict: a redirect URI that
+//! does not match exactly, a reused authorization code, a missing `Client-Id` header or a client
+//! secret sent only through HTTP Basic auth all fail here as they fail against Twitch. A client
+//! bug then fails a test instead of production.
+//!
+//! The mock is used two ways:
+//! - in-process in demo mode, nested under a prefix on sev's own router
+//!   (`Router::new().nest("/mock-twitch", mock.router())`), which is why every route and every
+//!   link it renders is relative;
+//! - in integration tests, served on its own listener with [`MockTwitch::serve`].
+//!
+//! All state lives in memory behind one mutex (module `state`); each area of Twitch owns one part
+//! of it, so adding an area (the EventSub subscriptions API is next) means adding one module and
+//! one field.
+
+mod avatars;
+mod clock;
+mod errors;
+mod faults;
+mod helix;
+mod html;
+mod oauth;
+mod params;
+mod rate_limit;
+mod state;
+mod tokens;
+mod users;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+
+use crate::state::Shared;
+
+pub use crate::users::{SEEDED_STREAMERS, UserProfile, is_valid_login, profile_for, user_id_for};
+
+/// An application registered with the mock, as it would be in the Twitch developer console.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MockClient {
+    pub client_id: String,
+    pub client_secret: String,
+    /// The OAuth redirect URLs. Twitch compares them byte for byte, and so does the mock.
+    pub redirect_uris: Vec<String>,
+}
+
+/// Everything the mock needs to start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MockConfig {
+    pub clients: Vec<MockClient>,
+    /// Absolute base URL where this mock is reachable from a browser, without trailing slash,
+    /// e.g. "http://127.0.0.1:3000/mock-twitch". Used to build avatar URLs.
+    pub public_base: String,
+}
+
+/// A running mock Twitch. Cheap to clone: clones share one state, so a test can keep a handle
+/// to inspect or break the mock while the router serves requests.
+#[derive(Clone)]
+pub struct MockTwitch {
+    shared: std::sync::Arc<Shared>,
+}
+
+impl MockTwitch {
+    /// Creates a mock with the given clients and the seeded streamers as its only users.
+    pub fn new(config: MockConfig) -> Self {
+        Self { shared: std::sync::Arc::new(Shared::new(config)) }
+    }
+
+    /// Router with routes /oauth2/... , /helix/... , /avatars/... (relative, so it can be
+    /// nested under a prefix).
+    pub fn router(&self) -> Router {
+        Router::new()
+            .merge(oauth::routes())
+            .merge(helix::routes(self.clone()))
+            .merge(avatars::routes())
+            .layer(axum::middleware::from_fn_with_state(self.clone(), faults::observe_and_inject_faults))
+            .with_state(self.clone())
+    }
+
+    /// Fault injection: delay every response by this long (None = no delay).
+    pub fn set_delay(&self, delay: Option<Duration>) {
+        self.shared.lock().faults.delay = delay;
+    }
+
+    /// Fault injection: answer every request with
+    /// 503 {"error":"Service Unavailable","status":503,"message":"..."}.
+    pub fn set_down(&self, down: bool) {
+        self.shared.lock().faults.down = down;
+    }
+
+    /// Makes every token issued to this login invalid (as if the user disconnected the app):
+    /// validate → 401, refresh → 400.
+    pub fn revoke_user_tokens(&self, login: &str) {
+        self.shared.lock().tokens.disconnect_user(&login.to_ascii_lowercase());
+    }
+
+    /// True if this access token was revoked through POST /oauth2/revoke.
+    pub fn was_revoked(&self, access_token: &str) -> bool {
+        self.shared.lock().tokens.was_revoked_by_client(access_token)
+    }
+
+    /// Number of requests received per path (e.g. "/oauth2/token"), for tests that count calls.
+    /// The path is the one the mock's router sees, so without any nesting prefix.
+    pub fn request_count(&self, path: &str) -> usize {
+        self.shared.lock().faults.request_count(path)
+    }
+
+    /// Whether a login exists (seeded streamer or someone who signed in).
+    pub fn user_exists(&self, login: &str) -> bool {
+        self.shared.lock().users.exists(login)
+    }
+
+    /// Test control: moves the mock's clock forward, so codes and tokens expire (and rate-limit
+    /// buckets refill) without the test having to wait.
+    pub fn advance_clock(&self, by: Duration) {
+        self.shared.lock().clock.advance(by);
+    }
+
+    /// Serve the router on the given listener address; returns the bound address (for tests).
+    /// Spawns a tokio task that serves until the runtime shuts down.
+    pub async fn serve(&self, addr: SocketAddr) -> std::io::Result<SocketAddr> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let bound = listener.local_addr()?;
+        let router = self.router();
+        tokio::spawn(async move {
+            if let Err(error) = axum::serve(listener, router).await {
+                tracing::error!(%error, "mock Twitch server stopped");
+            }
+        });
+        Ok(bound)
+    }
+
+    /// The state shared by all handlers.
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.shared
+    }
+}

@@ -1,0 +1,63 @@
+//! Helix, Twitch's REST API. Only the calls sev makes live here.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::TwitchError;
+use crate::http;
+
+/// A user as `GET /helix/users` returns it. Fields Twitch may drop or add are defaulted, never required.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HelixUser {
+    pub id: String,
+    pub login: String,
+    pub display_name: String,
+    #[serde(default)]
+    pub broadcaster_type: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub profile_image_url: String,
+}
+
+#[derive(Deserialize)]
+struct DataPage<T> {
+    data: Vec<T>,
+}
+
+/// Twitch allows at most this many ids and logins together in one users request.
+pub const MAX_USERS_PER_REQUEST: usize = 100;
+
+/// A Helix client for one application.
+#[derive(Clone)]
+pub struct Helix {
+    http: reqwest::Client,
+    base: String,
+    client_id: String,
+}
+
+impl Helix {
+    pub fn new(http: reqwest::Client, base: &str, client_id: &str) -> Self {
+        Helix { http, base: base.trim_end_matches('/').to_string(), client_id: client_id.to_string() }
+    }
+
+    /// Looks users up by login and by id. Unknown ones are simply absent from the answer, as on Twitch.
+    pub async fn users(&self, token: &str, logins: &[&str], ids: &[&str]) -> Result<Vec<HelixUser>, TwitchError> {
+        if logins.len() + ids.len() > MAX_USERS_PER_REQUEST {
+            return Err(TwitchError::Rejected {
+                status: 400,
+                message: format!("at most {MAX_USERS_PER_REQUEST} users per request"),
+            });
+        }
+        let query: Vec<(&str, &str)> =
+            logins.iter().map(|l| ("login", *l)).chain(ids.iter().map(|i| ("id", *i))).collect();
+        let body = http::send(
+            self.http
+                .get(format!("{}/users", self.base))
+                .query(&query)
+                .bearer_auth(token)
+                .header("Client-Id", &self.client_id),
+        )
+        .await?;
+        Ok(http::parse::<DataPage<HelixUser>>(&body, "users")?.data)
+    }
+}
