@@ -12,15 +12,15 @@ test("sign in, set a favorite, reload: still signed in with the favorite shown",
   await signIn(page, login);
 
   const input = page.getByLabel("Favorite streamer");
-  await input.fill("PixelPanda");
+  await input.fill("Pixel_Panda");
   await input.press("Enter");
-  await expect(page).toHaveURL(/\/streamer\/pixelpanda$/);
+  await expect(page).toHaveURL(/\/streamer\/pixel_panda$/);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("PixelPanda");
 
   await page.goto("/");
   await page.reload();
   await expect(page.getByTestId("viewer-name")).toHaveText(login);
-  await expect(page.getByLabel("Favorite streamer")).toHaveValue("pixelpanda");
+  await expect(page.getByLabel("Favorite streamer")).toHaveValue("pixel_panda");
 });
 
 test("sign out ends the session", async ({ page }) => {
