@@ -40,6 +40,11 @@ impl Helix {
         Helix { http, base: base.trim_end_matches('/').to_string(), client_id: client_id.to_string() }
     }
 
+    /// A Helix request with the two headers every call needs.
+    pub(crate) fn request(&self, method: reqwest::Method, path: &str, token: &str) -> reqwest::RequestBuilder {
+        self.http.request(method, format!("{}{path}", self.base)).bearer_auth(token).header("Client-Id", &self.client_id)
+    }
+
     /// Looks users up by login and by id. Unknown ones are simply absent from the answer, as on Twitch.
     pub async fn users(&self, token: &str, logins: &[&str], ids: &[&str]) -> Result<Vec<HelixUser>, TwitchError> {
         if logins.len() + ids.len() > MAX_USERS_PER_REQUEST {
@@ -50,14 +55,7 @@ impl Helix {
         }
         let query: Vec<(&str, &str)> =
             logins.iter().map(|l| ("login", *l)).chain(ids.iter().map(|i| ("id", *i))).collect();
-        let body = http::send(
-            self.http
-                .get(format!("{}/users", self.base))
-                .query(&query)
-                .bearer_auth(token)
-                .header("Client-Id", &self.client_id),
-        )
-        .await?;
+        let body = http::send(self.request(reqwest::Method::GET, "/users", token).query(&query)).await?;
         Ok(http::parse::<DataPage<HelixUser>>(&body, "users")?.data)
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod error;
+pub mod eventsub;
 pub mod helix;
 pub mod http;
 pub mod oauth;
