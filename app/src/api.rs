@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::models::{FavoriteOutcome, StreamerProfile, Viewer};
+use crate::models::{FavoriteOutcome, StreamerPageData, Viewer};
 
 #[cfg(feature = "ssr")]
 fn backend() -> Result<crate::backend::SharedBackend, ServerFnError> {
@@ -32,8 +32,9 @@ pub async fn set_favorite(login: String) -> Result<FavoriteOutcome, ServerFnErro
     Ok(outcome)
 }
 
-/// A streamer's profile by login; `None` when Twitch does not know them.
+/// A streamer's page by login; `None` when Twitch does not know them.
 #[server]
-pub async fn get_streamer(login: String) -> Result<Option<StreamerProfile>, ServerFnError> {
-    backend()?.streamer(login).await
+pub async fn get_streamer_page(login: String) -> Result<Option<StreamerPageData>, ServerFnError> {
+    let headers: http::HeaderMap = leptos_axum::extract().await?;
+    backend()?.streamer_page(&headers, login).await
 }

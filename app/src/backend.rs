@@ -9,7 +9,7 @@ use std::sync::Arc;
 use http::HeaderMap;
 use leptos::prelude::ServerFnError;
 
-use crate::models::{FavoriteOutcome, StreamerProfile, Viewer};
+use crate::models::{FavoriteOutcome, StreamerPageData, Viewer};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -26,8 +26,13 @@ pub trait Backend: Send + Sync + 'static {
         login: String,
     ) -> BoxFuture<'a, Result<FavoriteOutcome, ServerFnError>>;
 
-    /// A streamer's profile, from storage or else from Twitch; `None` when Twitch does not know the login.
-    fn streamer<'a>(&'a self, login: String) -> BoxFuture<'a, Result<Option<StreamerProfile>, ServerFnError>>;
+    /// A streamer's page: profile (from storage, or else from Twitch), state and recent events; `None` when
+    /// Twitch does not know the login.
+    fn streamer_page<'a>(
+        &'a self,
+        headers: &'a HeaderMap,
+        login: String,
+    ) -> BoxFuture<'a, Result<Option<StreamerPageData>, ServerFnError>>;
 }
 
 /// The form in which the backend is put into Leptos's context.

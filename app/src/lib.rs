@@ -8,6 +8,7 @@
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod backend;
+pub mod events;
 pub mod login;
 pub mod models;
 mod pages;

@@ -12,6 +12,23 @@ pub struct StreamerProfile {
     pub profile_image_url: String,
 }
 
+/// Everything the streamer page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StreamerPageData {
+    pub profile: StreamerProfile,
+    pub live: bool,
+    /// The streamer granted sev the broadcaster scopes, so their private events show too.
+    pub connected: bool,
+    /// Why sev cannot listen to everything right now (e.g. Twitch's subscription limit), for viewers.
+    pub problem: Option<String>,
+    /// The signed-in viewer is this streamer, so the page offers "Connect your channel".
+    pub viewer_is_streamer: bool,
+    /// Demo mode: the page offers to fill the feed with sample events.
+    pub demo: bool,
+    /// The newest events, newest first.
+    pub events: Vec<crate::events::FeedEvent>,
+}
+
 /// The signed-in person looking at the page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Viewer {
@@ -41,11 +58,13 @@ pub enum SignInFailure {
     InvalidCode,
     TwitchTimeout,
     TwitchUnavailable,
+    /// "Connect your channel" was authorized by another Twitch account than the signed-in one.
+    WrongAccount,
     Unexpected,
 }
 
 impl SignInFailure {
-    pub const ALL: [SignInFailure; 9] = [
+    pub const ALL: [SignInFailure; 10] = [
         SignInFailure::Denied,
         SignInFailure::StateMissing,
         SignInFailure::StateMismatch,
@@ -54,6 +73,7 @@ impl SignInFailure {
         SignInFailure::InvalidCode,
         SignInFailure::TwitchTimeout,
         SignInFailure::TwitchUnavailable,
+        SignInFailure::WrongAccount,
         SignInFailure::Unexpected,
     ];
 
@@ -68,6 +88,7 @@ impl SignInFailure {
             SignInFailure::InvalidCode => "invalid_code",
             SignInFailure::TwitchTimeout => "twitch_timeout",
             SignInFailure::TwitchUnavailable => "twitch_unavailable",
+            SignInFailure::WrongAccount => "wrong_account",
             SignInFailure::Unexpected => "unexpected",
         }
     }
@@ -112,6 +133,10 @@ impl SignInFailure {
             SignInFailure::TwitchUnavailable => {
                 ("Twitch is unavailable right now", "sev could not reach Twitch. Please try again in a moment.")
             }
+            SignInFailure::WrongAccount => (
+                "That was another Twitch account",
+                "To connect your channel, authorize sev with the same Twitch account you are signed in with.",
+            ),
             SignInFailure::Unexpected => (
                 "Sign-in did not complete",
                 "Something unexpected happened on the way back from Twitch. Please try again.",

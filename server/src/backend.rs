@@ -5,12 +5,13 @@ use leptos::prelude::ServerFnError;
 
 use app::backend::{Backend, BoxFuture};
 use app::login::normalize_login;
-use app::models::{FavoriteOutcome, StreamerProfile, Viewer};
+use app::models::{FavoriteOutcome, StreamerPageData, StreamerProfile, Viewer};
 use twitch::{HelixUser, TwitchError};
 
 use crate::auth::session;
 use crate::state::AppState;
 use crate::storage::now;
+use crate::subscriptions;
 
 pub struct ServerBackend {
     app: AppState,
@@ -71,6 +72,11 @@ impl ServerBackend {
         };
         self.app.db.set_favorite(&viewer.twitch_id, &streamer.twitch_id, now()).await.map_err(internal)?;
         tracing::info!(user_id = %viewer.twitch_id, streamer = %streamer.login, "favorite streamer set");
+        // The first viewer to pick a streamer creates their shared set; later ones find it there.
+        match subscriptions::ensure_streamer(&self.app, &streamer.twitch_id).await {
+            Ok(ensured) => tracing::info!(streamer = %streamer.login, ?ensured, "listening to the streamer"),
+            Err(e) => tracing::error!(error = %e, "cannot set up the streamer's subscriptions"),
+        }
         Ok(FavoriteOutcome::Saved { login: streamer.login })
     }
 
@@ -82,6 +88,34 @@ impl ServerBackend {
             return Ok(Some(s));
         }
         self.look_up(&login).await.map_err(internal)
+    }
+}
+
+impl ServerBackend {
+    /// How many events the page shows.
+    const FEED_LENGTH: i64 = 10;
+
+    async fn page(&self, headers: &HeaderMap, raw: &str) -> Result<Option<StreamerPageData>, ServerFnError> {
+        let Some(profile) = self.find_streamer(raw).await? else { return Ok(None) };
+        let db = &self.app.db;
+        let id = profile.twitch_id.clone();
+        let viewer = session::viewer(&self.app, headers).await.map_err(internal)?;
+        let problem = db
+            .subscriptions_of(&id)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .find(|r| r.status == subscriptions::QUOTA_EXCEEDED)
+            .and_then(|r| r.last_error);
+        Ok(Some(StreamerPageData {
+            live: db.is_live(&id).await.map_err(internal)?,
+            connected: db.channel_scopes(&id).await.map_err(internal)?.is_some(),
+            problem,
+            viewer_is_streamer: viewer.is_some_and(|v| v.twitch_id == id),
+            demo: self.app.settings.is_demo(),
+            events: db.recent_events(&id, Self::FEED_LENGTH).await.map_err(internal)?,
+            profile,
+        }))
     }
 }
 
@@ -98,7 +132,11 @@ impl Backend for ServerBackend {
         Box::pin(async move { self.favorite(headers, &login).await })
     }
 
-    fn streamer<'a>(&'a self, login: String) -> BoxFuture<'a, Result<Option<StreamerProfile>, ServerFnError>> {
-        Box::pin(async move { self.find_streamer(&login).await })
+    fn streamer_page<'a>(
+        &'a self,
+        headers: &'a HeaderMap,
+        login: String,
+    ) -> BoxFuture<'a, Result<Option<StreamerPageData>, ServerFnError>> {
+        Box::pin(async move { self.page(headers, &login).await })
     }
 }

@@ -29,6 +29,12 @@ pub struct Cli {
 pub enum Command {
     /// Run the web server (the default when no command is given).
     Serve,
+    /// Send signed EventSub test messages to a callback, like `twitch event trigger`.
+    Trigger(crate::trigger::TriggerArgs),
+    /// Send a verification challenge and check the answer, like `twitch event verify-subscription`.
+    VerifySubscription(crate::trigger::VerifyArgs),
+    /// Print the EventSub subscriptions sev keeps and their status.
+    Subscriptions,
 }
 
 /// The settings as given, before validation.
@@ -88,6 +94,18 @@ pub struct RawConfig {
     /// How often each session's Twitch token is re-validated, in seconds. Twitch requires about hourly.
     #[arg(long, env = "TOKEN_VALIDATE_INTERVAL_SECS", default_value = "3600")]
     pub token_validate_interval_secs: String,
+
+    /// Events kept per streamer; older ones are deleted as new ones arrive.
+    #[arg(long, env = "EVENT_RETENTION_PER_STREAMER", default_value = "500")]
+    pub event_retention: String,
+
+    /// How long a streamer nobody picks any more keeps their subscriptions, in seconds.
+    #[arg(long, env = "SUBSCRIPTION_GRACE_SECS", default_value = "86400")]
+    pub subscription_grace_secs: String,
+
+    /// How often subscriptions are reconciled with Twitch's list, in seconds.
+    #[arg(long, env = "RECONCILE_INTERVAL_SECS", default_value = "600")]
+    pub reconcile_interval_secs: String,
 
     /// Log filter, in tracing's EnvFilter syntax.
     #[arg(long, env = "RUST_LOG", default_value = "info")]
@@ -193,6 +211,9 @@ pub struct Settings {
     pub session_key: Option<Secret>,
     pub session_ttl: Duration,
     pub token_validate_interval: Duration,
+    pub event_retention: i64,
+    pub subscription_grace: Duration,
+    pub reconcile_interval: Duration,
     pub log_filter: String,
     pub log_format: LogFormat,
     pub site_root: String,
@@ -339,6 +360,17 @@ impl RawConfig {
                 &self.token_validate_interval_secs,
                 1..=3600,
             )?),
+            event_retention: number("EVENT_RETENTION_PER_STREAMER", &self.event_retention, 10..=1_000_000)?,
+            subscription_grace: Duration::from_secs(number(
+                "SUBSCRIPTION_GRACE_SECS",
+                &self.subscription_grace_secs,
+                0..=30 * 86_400,
+            )?),
+            reconcile_interval: Duration::from_secs(number(
+                "RECONCILE_INTERVAL_SECS",
+                &self.reconcile_interval_secs,
+                1..=86_400,
+            )?),
             log_filter: self.log_filter.clone(),
             log_format,
             site_root: self.site_root.clone(),
@@ -369,6 +401,9 @@ mod tests {
             session_key: None,
             session_ttl_days: "30".into(),
             token_validate_interval_secs: "3600".into(),
+            event_retention: "500".into(),
+            subscription_grace_secs: "86400".into(),
+            reconcile_interval_secs: "600".into(),
             log_filter: "info".into(),
             log_format: "pretty".into(),
             site_root: "target/site".into(),

@@ -2,9 +2,14 @@
 
 pub mod auth;
 pub mod backend;
+pub mod bus;
 pub mod config;
+pub mod demo;
+pub mod eventsub;
 pub mod router;
 pub mod server;
 pub mod state;
 pub mod storage;
+pub mod subscriptions;
 pub mod telemetry;
+pub mod trigger;

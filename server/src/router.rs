@@ -16,7 +16,7 @@ use app::{App, shell};
 
 use crate::backend::ServerBackend;
 use crate::state::AppState;
-use crate::{auth, telemetry};
+use crate::{auth, demo, eventsub, telemetry};
 
 pub fn build(state: AppState, mock: Option<&twitch_mock::MockTwitch>) -> Router {
     let backend: SharedBackend = Arc::new(ServerBackend::new(state.clone()));
@@ -24,6 +24,8 @@ pub fn build(state: AppState, mock: Option<&twitch_mock::MockTwitch>) -> Router 
     let options = state.leptos_options.clone();
     let mut router = Router::new()
         .merge(auth::routes())
+        .merge(eventsub::routes())
+        .merge(demo::routes())
         .route("/healthz", get(|| async { "ok" }))
         .leptos_routes_with_context(&state, generate_route_list(App), context, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));

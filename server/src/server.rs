@@ -15,9 +15,9 @@ use twitch_mock::{MockClient, MockConfig, MockTwitch};
 
 use crate::auth::{revalidate, tokens::random_token};
 use crate::config::{Secret, Settings, TwitchMode};
-use crate::router;
 use crate::state::{AppState, Keys};
 use crate::storage::{Db, StorageError};
+use crate::{router, subscriptions};
 
 /// The demo application registered with the in-process mock Twitch. Not secrets: demo mode is local by design.
 pub const DEMO_CLIENT_ID: &str = "sev-demo-client";
@@ -148,6 +148,8 @@ pub async fn start(
         db,
         twitch: Arc::new(TwitchApi::new(oauth, helix)),
         keys: Arc::new(keys),
+        bus: Arc::new(crate::bus::LocalBus::default()),
+        demo: mock.clone(),
         leptos_options,
     };
     let app = router::build(state.clone(), mock.as_ref());
@@ -162,7 +164,7 @@ pub async fn start(
             })
             .await
     });
-    let background = vec![revalidate::spawn(state.clone())];
+    let background = vec![revalidate::spawn(state.clone()), subscriptions::spawn(state.clone())];
     tracing::info!(%addr, public_url = %state.settings.public_url, "sev is listening");
     Ok(RunningServer { addr, state, mock, shutdown: Some(tx), serving, background })
 }

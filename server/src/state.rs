@@ -5,6 +5,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
+use crate::bus::EventBus;
 use crate::config::{Secret, Settings};
 use crate::storage::Db;
 
@@ -23,6 +24,9 @@ pub struct AppState {
     pub db: Db,
     pub twitch: Arc<twitch::TwitchApi>,
     pub keys: Arc<Keys>,
+    pub bus: Arc<dyn EventBus>,
+    /// The in-process mock Twitch, in demo mode.
+    pub demo: Option<twitch_mock::MockTwitch>,
     pub leptos_options: LeptosOptions,
 }
 

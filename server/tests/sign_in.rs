@@ -101,9 +101,11 @@ async fn a_wrong_or_missing_state_is_refused_and_signs_nobody_in() {
 #[tokio::test]
 async fn an_expired_state_is_refused() {
     let app = TestApp::start().await;
-    let state = "an-old-state-from-eleven-minutes-ago";
+    let state = "a-state-about-to-expire";
     let hash = keyed_hash(app.state().keys.session.expose(), state);
-    app.state().db.insert_oauth_state(&hash, now() - 660, now() - 60).await.unwrap();
+    // It expires a second from now (so the start-up purge of expired states leaves it), then we wait.
+    app.state().db.insert_oauth_state(&hash, "sign_in", now() - 599, now() + 1).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(2100)).await;
     let r = bare_client()
         .get(app.url(&format!("/auth/callback?code=whatever&state={state}")))
         .header("cookie", format!("sev_oauth_state={state}"))
@@ -133,7 +135,7 @@ async fn denied_consent_gets_the_friendly_page() {
 
 #[tokio::test]
 async fn a_slow_twitch_gets_the_friendly_page_within_the_timeout() {
-    let app = TestApp::start_with(common::Options { twitch_timeout_ms: 300 }).await;
+    let app = TestApp::start_with(common::Options { twitch_timeout_ms: 300, ..Default::default() }).await;
     let client = browser();
     let authorize = app.begin_sign_in(&client).await;
     let callback = app.answer_authorize(&authorize, "viewer_five", "authorize").await;

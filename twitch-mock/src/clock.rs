@@ -49,6 +49,16 @@ pub(crate) fn rfc3339_utc(unix: u64) -> String {
     )
 }
 
+/// Formats a time as RFC 3339 UTC with nine fractional digits (`2021-03-19T23:51:24.637747359Z`), the form
+/// EventSub uses for `created_at`, event times and the `Message-Timestamp` header. Clients that parse only
+/// milliseconds break on it, so the mock always sends all nine digits.
+pub(crate) fn rfc3339_utc_nanos(time: SystemTime) -> String {
+    let since_epoch = time.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let seconds = rfc3339_utc(since_epoch.as_secs());
+    let without_zone = seconds.trim_end_matches('Z');
+    format!("{without_zone}.{:09}Z", since_epoch.subsec_nanos())
+}
+
 /// Converts days since 1970-01-01 into a proleptic Gregorian (year, month, day), using the
 /// era-based algorithm (eras of 400 years, years starting in March so leap days fall last).
 fn civil_from_days(days: u64) -> (u64, u64, u64) {
@@ -75,6 +85,13 @@ mod tests {
         // 2020-02-29 is a leap day; 2000-03-01 follows a leap day in a century year.
         assert_eq!(rfc3339_utc(1_582_934_400), "2020-02-29T00:00:00Z");
         assert_eq!(rfc3339_utc(951_868_800), "2000-03-01T00:00:00Z");
+    }
+
+    #[test]
+    fn nanosecond_timestamps_always_have_nine_fractional_digits() {
+        let time = UNIX_EPOCH + Duration::new(1_481_747_548, 1_500);
+        assert_eq!(rfc3339_utc_nanos(time), "2016-12-14T20:32:28.000001500Z");
+        assert_eq!(rfc3339_utc_nanos(UNIX_EPOCH), "1970-01-01T00:00:00.000000000Z");
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! A mock of the parts of Twitch that sev talks to: the OAuth service (`id.twitch.tv/oauth2/...`)
-//! and Helix (`api.twitch.tv/helix/...`).
+//! A mock of the parts of Twitch that sev talks to: the OAuth service (`id.twitch.tv/oauth2/...`),
+//! Helix (`api.twitch.tv/helix/...`) and EventSub over webhooks (the subscriptions API, the
+//! challenge, and signed notifications and revocations posted to callbacks).
 //!
 //! sev's real client code must run unchanged against this mock, so it speaks Twitch's wire format
 //! (JSON shapes, status codes, headers) and is strict where Twitch is strict: a redirect URI that
@@ -14,17 +15,23 @@
 //! - in integration tests, served on its own listener with [`MockTwitch::serve`].
 //!
 //! All state lives in memory behind one mutex (module `state`); each area of Twitch owns one part
-//! of it, so adding an area (the EventSub subscriptions API is next) means adding one module and
-//! one field.
+//! of it, so adding an area means adding one module and one field.
+//!
+//! Besides Twitch's routes the router has one control route for demo mode, `POST /_mock/fill`
+//! ([`MockTwitch::fill_feed`]). The [`payloads`] module builds EventSub messages and events for
+//! any sender, not only the mock.
 
+mod authorizations;
 mod avatars;
 mod clock;
 mod errors;
+mod eventsub;
 mod faults;
 mod helix;
 mod html;
 mod oauth;
 mod params;
+pub mod payloads;
 mod rate_limit;
 mod state;
 mod tokens;
@@ -37,6 +44,7 @@ use axum::Router;
 
 use crate::state::Shared;
 
+pub use crate::eventsub::Delivery;
 pub use crate::users::{SEEDED_STREAMERS, UserProfile, is_valid_login, profile_for, user_id_for};
 
 /// An application registered with the mock, as it would be in the Twitch developer console.
@@ -70,13 +78,14 @@ impl MockTwitch {
         Self { shared: std::sync::Arc::new(Shared::new(config)) }
     }
 
-    /// Router with routes /oauth2/... , /helix/... , /avatars/... (relative, so it can be
-    /// nested under a prefix).
+    /// Router with routes /oauth2/... , /helix/... , /avatars/... and the control route
+    /// /_mock/fill (relative, so it can be nested under a prefix).
     pub fn router(&self) -> Router {
         Router::new()
             .merge(oauth::routes())
             .merge(helix::routes(self.clone()))
             .merge(avatars::routes())
+            .merge(eventsub::control_routes())
             .layer(axum::middleware::from_fn_with_state(self.clone(), faults::observe_and_inject_faults))
             .with_state(self.clone())
     }
@@ -93,9 +102,14 @@ impl MockTwitch {
     }
 
     /// Makes every token issued to this login invalid (as if the user disconnected the app):
-    /// validate → 401, refresh → 400.
+    /// validate → 401, refresh → 400. Their authorizations are forgotten too, so EventSub no
+    /// longer counts them as having granted any scope. Unlike
+    /// [`MockTwitch::revoke_user_authorization`], it sends no EventSub messages.
     pub fn revoke_user_tokens(&self, login: &str) {
-        self.shared.lock().tokens.disconnect_user(&login.to_ascii_lowercase());
+        let login = login.to_ascii_lowercase();
+        let mut store = self.shared.lock();
+        store.tokens.disconnect_user(&login);
+        store.authorizations.forget_user(&login);
     }
 
     /// True if this access token was revoked through POST /oauth2/revoke.

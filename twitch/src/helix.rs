@@ -42,7 +42,10 @@ impl Helix {
 
     /// A Helix request with the two headers every call needs.
     pub(crate) fn request(&self, method: reqwest::Method, path: &str, token: &str) -> reqwest::RequestBuilder {
-        self.http.request(method, format!("{}{path}", self.base)).bearer_auth(token).header("Client-Id", &self.client_id)
+        self.http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .header("Client-Id", &self.client_id)
     }
 
     /// Looks users up by login and by id. Unknown ones are simply absent from the answer, as on Twitch.

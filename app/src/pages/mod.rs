@@ -1,6 +1,7 @@
 //! One module per page.
 
 mod favorite_form;
+mod feed;
 mod home;
 mod not_found;
 mod signin_failed;

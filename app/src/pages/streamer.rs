@@ -2,41 +2,22 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
+use super::feed::Feed;
 use super::not_found::NotFound;
-use crate::api::get_streamer;
+use crate::api::get_streamer_page;
+use crate::models::StreamerPageData;
 
-/// A streamer's page. For now: who they are; the player, chat and live event feed come next.
+/// A streamer's page: who they are, whether they are live, what sev listens to, and their latest events.
 #[component]
 pub fn StreamerPage() -> impl IntoView {
     let params = use_params_map();
     let login = move || params.read().get("login").unwrap_or_default();
-    let streamer = Resource::new(login, get_streamer);
+    let page = Resource::new(login, get_streamer_page);
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                match streamer.await {
-                    Ok(Some(s)) => {
-                        view! {
-                            <Title text=format!("{} · sev", s.display_name) />
-                            <section class="card streamer-head" aria-labelledby="streamer-name">
-                                <img
-                                    class="avatar large"
-                                    src=s.profile_image_url.clone()
-                                    alt=""
-                                    width="72"
-                                    height="72"
-                                />
-                                <div>
-                                    <h1 id="streamer-name">{s.display_name.clone()}</h1>
-                                    <p class="muted">"twitch.tv/" {s.login.clone()}</p>
-                                </div>
-                            </section>
-                            <p>
-                                <a href="/">"Change your favorite"</a>
-                            </p>
-                        }
-                            .into_any()
-                    }
+                match page.await {
+                    Ok(Some(data)) => view! { <Streamer data /> }.into_any(),
                     Ok(None) => view! { <NotFound /> }.into_any(),
                     Err(_) => {
                         view! {
@@ -55,5 +36,77 @@ pub fn StreamerPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+#[component]
+fn Streamer(data: StreamerPageData) -> impl IntoView {
+    let p = data.profile.clone();
+    let name = p.display_name.clone();
+    view! {
+        <Title text=format!("{} · sev", p.display_name) />
+        <section class="card streamer-head" aria-labelledby="streamer-name">
+            <img class="avatar large" src=p.profile_image_url.clone() alt="" width="72" height="72" />
+            <div class="streamer-title">
+                <h1 id="streamer-name">{p.display_name.clone()}</h1>
+                <p class="muted">
+                    "twitch.tv/" {p.login.clone()} " · "
+                    <span class=if data.live { "live-badge on" } else { "live-badge" } data-testid="live-state">
+                        {if data.live { "Live" } else { "Offline" }}
+                    </span>
+                </p>
+            </div>
+            <a class="button secondary" href="/">
+                "Change favorite"
+            </a>
+        </section>
+        {data.problem.clone().map(|problem| view! { <p class="notice problem" role="alert">{problem}</p> })}
+        <section class="card" aria-labelledby="what-you-see">
+            <h2 id="what-you-see">"What you will see"</h2>
+            <p>
+                "sev shows when " {name.clone()}
+                " goes live or offline, changes the title or category, and raids or is raided."
+            </p>
+            {if data.connected {
+                view! {
+                    <p>
+                        {name.clone()}
+                        " connected their channel, so follows, subs, gifted subs, cheers, channel-point rewards, hype trains, polls, predictions, ad breaks and shoutouts appear too."
+                    </p>
+                }
+                    .into_any()
+            } else {
+                view! {
+                    <p>
+                        "Follows, subs, cheers, channel-point rewards, hype trains, polls and predictions appear once "
+                        {name.clone()} " connects their channel to sev."
+                    </p>
+                }
+                    .into_any()
+            }}
+            {(data.viewer_is_streamer && !data.connected)
+                .then(|| {
+                    view! {
+                        <p>
+                            <a class="button twitch" href="/auth/connect" rel="external">
+                                "Connect your channel"
+                            </a>
+                        </p>
+                    }
+                })}
+            {data
+                .demo
+                .then(|| {
+                    view! {
+                        <form method="post" action=format!("/demo/fill/{}", p.login) class="demo-fill">
+                            <button type="submit" class="button secondary">
+                                "Fill the feed with demo events"
+                            </button>
+                            <span class="hint">" Demo mode: the mock Twitch sends a burst of realistic events."</span>
+                        </form>
+                    }
+                })}
+        </section>
+        <Feed streamer_name=name events=data.events connected=data.connected />
     }
 }

@@ -21,6 +21,7 @@ use crate::state::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/auth/login", get(sign_in::start))
+        .route("/auth/connect", get(sign_in::connect))
         .route("/auth/callback", get(sign_in::callback))
         .route("/auth/logout", post(sign_out::sign_out))
 }

@@ -32,12 +32,36 @@ fn failure_page(failure: SignInFailure, cookies: &[String]) -> Response {
     see_other(&format!("/signin/failed?reason={}", failure.code()), cookies)
 }
 
-/// Starts a sign-in: a fresh state, remembered server-side and in a cookie, then off to Twitch.
+/// What an authorization is for.
+const SIGN_IN: &str = "sign_in";
+const CONNECT: &str = "connect";
+
+/// Starts a sign-in: a fresh state, remembered server-side and in a cookie, then off to Twitch. Sign-in needs no
+/// scopes: sev only asks who the viewer is.
 pub async fn start(State(app): State<AppState>) -> Response {
+    begin(&app, SIGN_IN, &[], false).await
+}
+
+/// "Connect your channel": a signed-in streamer grants sev the broadcaster scopes its private events need.
+pub async fn connect(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    match session::viewer(&app, &headers).await {
+        Ok(Some(_)) => {
+            let scopes = twitch::eventsub::catalog::connect_scopes();
+            begin(&app, CONNECT, &scopes, true).await
+        }
+        Ok(None) => see_other("/auth/login", &[]),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read the session");
+            failure_page(SignInFailure::Unexpected, &[])
+        }
+    }
+}
+
+async fn begin(app: &AppState, purpose: &str, scopes: &[&str], force_verify: bool) -> Response {
     let state = random_token();
     let now = now();
     let hash = keyed_hash(app.keys.session.expose(), &state);
-    if let Err(e) = app.db.insert_oauth_state(&hash, now, now + STATE_LIFETIME_SECS).await {
+    if let Err(e) = app.db.insert_oauth_state(&hash, purpose, now, now + STATE_LIFETIME_SECS).await {
         tracing::error!(error = %e, "cannot store the OAuth state");
         return failure_page(SignInFailure::Unexpected, &[]);
     }
@@ -48,8 +72,7 @@ pub async fn start(State(app): State<AppState>) -> Response {
         STATE_LIFETIME_SECS,
         app.settings.secure_cookies(),
     );
-    // Sign-in needs no scopes: sev only asks who the viewer is.
-    see_other(&app.twitch.oauth().authorize_url(&state, &[], false), &[cookie])
+    see_other(&app.twitch.oauth().authorize_url(&state, scopes, force_verify), &[cookie])
 }
 
 /// What Twitch puts on the redirect back.
@@ -64,7 +87,8 @@ pub struct CallbackQuery {
 pub async fn callback(State(app): State<AppState>, Query(query): Query<CallbackQuery>, headers: HeaderMap) -> Response {
     let clear_state = cookies::set(cookies::OAUTH_STATE, "", STATE_COOKIE_PATH, 0, app.settings.secure_cookies());
     match finish(&app, &query, &headers).await {
-        Ok(session_cookie) => see_other("/", &[clear_state, session_cookie]),
+        Ok(Finished::SignedIn(session_cookie)) => see_other("/", &[clear_state, session_cookie]),
+        Ok(Finished::Connected(login)) => see_other(&format!("/streamer/{login}?connected=1"), &[clear_state]),
         Err(failure) => {
             tracing::info!(reason = failure.code(), "sign-in did not complete");
             failure_page(failure, &[clear_state])
@@ -72,11 +96,20 @@ pub async fn callback(State(app): State<AppState>, Query(query): Query<CallbackQ
     }
 }
 
-async fn finish(app: &AppState, query: &CallbackQuery, headers: &HeaderMap) -> Result<String, SignInFailure> {
+/// Where a completed authorization leads.
+enum Finished {
+    /// A new session, with its cookie.
+    SignedIn(String),
+    /// The signed-in streamer connected their channel (their login).
+    Connected(String),
+}
+
+async fn finish(app: &AppState, query: &CallbackQuery, headers: &HeaderMap) -> Result<Finished, SignInFailure> {
     let cookie_state = cookies::read(headers, cookies::OAUTH_STATE);
     let browser_check = state_check::check_browser(query.state.as_deref(), cookie_state.as_deref());
     // The stored state is consumed only when this browser started the sign-in, so a forged callback cannot
     // burn someone else's state.
+    let mut purpose = SIGN_IN.to_string();
     let stored_check = match (&browser_check, query.state.as_deref()) {
         (Ok(()), Some(state)) => {
             let hash = keyed_hash(app.keys.session.expose(), state);
@@ -84,7 +117,10 @@ async fn finish(app: &AppState, query: &CallbackQuery, headers: &HeaderMap) -> R
                 tracing::error!(error = %e, "cannot read the OAuth state");
                 SignInFailure::Unexpected
             })?;
-            state_check::check_stored(stored, now())
+            if let Some((_, p)) = &stored {
+                purpose = p.clone();
+            }
+            state_check::check_stored(stored.map(|(expires, _)| expires), now())
         }
         _ => Ok(()),
     };
@@ -111,6 +147,10 @@ async fn finish(app: &AppState, query: &CallbackQuery, headers: &HeaderMap) -> R
         .find(|u| u.id == user_id)
         .ok_or(SignInFailure::Unexpected)?;
 
+    if purpose == CONNECT {
+        return connect_channel(app, headers, &profile, &tokens).await.map(Finished::Connected);
+    }
+
     let now = now();
     let stored = async {
         app.db
@@ -131,7 +171,36 @@ async fn finish(app: &AppState, query: &CallbackQuery, headers: &HeaderMap) -> R
         SignInFailure::Unexpected
     })?;
     tracing::info!(user_id = %profile.id, login = %profile.login, "viewer signed in");
-    Ok(cookie)
+    Ok(Finished::SignedIn(cookie))
+}
+
+/// Records the signed-in streamer's grant and adds the subscriptions it authorizes. sev needs no user token for
+/// that (the app token creates them once the streamer has granted the scopes), so the token is not kept.
+async fn connect_channel(
+    app: &AppState,
+    headers: &HeaderMap,
+    profile: &twitch::HelixUser,
+    tokens: &twitch::TokenSet,
+) -> Result<String, SignInFailure> {
+    let unexpected = |e: crate::storage::StorageError| {
+        tracing::error!(error = %e, "cannot record a channel connection");
+        SignInFailure::Unexpected
+    };
+    let viewer = session::viewer(app, headers).await.map_err(unexpected)?.ok_or(SignInFailure::StateMismatch)?;
+    if viewer.twitch_id != profile.id {
+        return Err(SignInFailure::WrongAccount);
+    }
+    let streamer = app::models::StreamerProfile {
+        twitch_id: profile.id.clone(),
+        login: profile.login.to_ascii_lowercase(),
+        display_name: profile.display_name.clone(),
+        profile_image_url: profile.profile_image_url.clone(),
+    };
+    app.db.upsert_streamer(&streamer, &profile.broadcaster_type, now()).await.map_err(unexpected)?;
+    app.db.connect_channel(&profile.id, &tokens.scopes.join(" "), now()).await.map_err(unexpected)?;
+    let ensured = crate::subscriptions::ensure_streamer(app, &profile.id).await.map_err(unexpected)?;
+    tracing::info!(broadcaster_id = %profile.id, ?ensured, "streamer connected their channel");
+    Ok(streamer.login)
 }
 
 /// How a Twitch failure during sign-in is explained to the viewer.

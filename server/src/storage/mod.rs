@@ -1,10 +1,13 @@
 //! Storage: every SQL statement sev runs, grouped by what it stores. Queries are compile-checked by sqlx against
 //! the migrations; the offline query data in `.sqlx/` lets a build run without a database.
 
+mod connections;
+mod events;
 mod oauth_states;
 mod secrets;
 mod sessions;
 mod streamers;
+mod subscriptions;
 mod users;
 
 use std::str::FromStr;
@@ -12,7 +15,9 @@ use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
+pub use events::NewEvent;
 pub use sessions::SessionRecord;
+pub use subscriptions::{LIVE_STATUSES, SubKey, SubscriptionRow};
 pub use users::UserRecord;
 
 /// Errors of the storage layer.

@@ -2,10 +2,17 @@ use super::{Db, StorageError};
 
 impl Db {
     /// Remembers a sign-in's state (by hash) until `expires_at`.
-    pub async fn insert_oauth_state(&self, state_hash: &str, now: i64, expires_at: i64) -> Result<(), StorageError> {
+    pub async fn insert_oauth_state(
+        &self,
+        state_hash: &str,
+        purpose: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<(), StorageError> {
         sqlx::query!(
-            "INSERT INTO oauth_states (state_hash, created_at, expires_at) VALUES (?, ?, ?)",
+            "INSERT INTO oauth_states (state_hash, purpose, created_at, expires_at) VALUES (?, ?, ?, ?)",
             state_hash,
+            purpose,
             now,
             expires_at
         )
@@ -14,13 +21,14 @@ impl Db {
         Ok(())
     }
 
-    /// Removes a state and returns its expiry. Deleting and reading in one statement makes the state single-use
+    /// Removes a state and returns its expiry and purpose. Deleting and reading in one statement makes the state single-use
     /// even when two callbacks race.
-    pub async fn take_oauth_state(&self, state_hash: &str) -> Result<Option<i64>, StorageError> {
-        let row = sqlx::query!("DELETE FROM oauth_states WHERE state_hash = ? RETURNING expires_at", state_hash)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| r.expires_at))
+    pub async fn take_oauth_state(&self, state_hash: &str) -> Result<Option<(i64, String)>, StorageError> {
+        let row =
+            sqlx::query!("DELETE FROM oauth_states WHERE state_hash = ? RETURNING expires_at, purpose", state_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|r| (r.expires_at, r.purpose)))
     }
 
     /// Forgets states that expired unused.

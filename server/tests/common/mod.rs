@@ -23,11 +23,12 @@ pub const EVENTSUB_SECRET: &str = "test-eventsub-secret";
 #[derive(Clone)]
 pub struct Options {
     pub twitch_timeout_ms: u64,
+    pub subscription_grace_secs: u64,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { twitch_timeout_ms: 2_000 }
+        Options { twitch_timeout_ms: 2_000, subscription_grace_secs: 86_400 }
     }
 }
 
@@ -100,6 +101,8 @@ impl TestApp {
             format!("--eventsub-secret={EVENTSUB_SECRET}"),
             format!("--session-key={SESSION_KEY}"),
             "--log-filter=warn".to_string(),
+            "--reconcile-interval-secs=3600".to_string(),
+            format!("--subscription-grace-secs={}", self.options.subscription_grace_secs),
         ])
         .unwrap()
     }
@@ -160,6 +163,58 @@ impl TestApp {
         let r = client.get(self.url("/")).send().await.unwrap();
         assert_eq!(r.status(), 200);
         r.text().await.unwrap()
+    }
+
+    /// The callback URL Twitch (the mock) posts EventSub messages to.
+    pub fn callback(&self) -> String {
+        self.url("/eventsub/callback")
+    }
+
+    /// Signs in as `login` and picks `streamer` as favorite; returns the browser.
+    pub async fn viewer_picking(&self, login: &str, streamer: &str) -> reqwest::Client {
+        let client = browser();
+        self.sign_in(&client, login).await;
+        let r = client
+            .post(self.url(<app::api::SetFavorite as leptos::server_fn::ServerFn>::PATH))
+            .header("accept", "application/json")
+            .form(&[("login", streamer)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let outcome: app::models::FavoriteOutcome = r.json().await.unwrap();
+        assert!(matches!(outcome, app::models::FavoriteOutcome::Saved { .. }), "{outcome:?}");
+        self.mock.settle().await;
+        client
+    }
+
+    /// The mock's subscriptions whose condition names `user_id`.
+    pub fn mock_subscriptions_of(&self, user_id: &str) -> Vec<twitch::eventsub::Subscription> {
+        self.mock
+            .subscriptions()
+            .into_iter()
+            .filter(|s| s.condition.as_object().is_some_and(|o| o.values().any(|v| v.as_str() == Some(user_id))))
+            .collect()
+    }
+
+    /// Counts rows of a query returning one integer.
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(&self.db().await).await.unwrap()
+    }
+
+    /// Waits (up to five seconds) until `check` holds.
+    pub async fn eventually<F, Fut>(&self, what: &str, check: F)
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        for _ in 0..100 {
+            if check().await {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("timed out waiting until {what}");
     }
 
     /// A direct connection to the test database, for looking at what was stored.

@@ -3,7 +3,8 @@
 //! Every Helix endpoint shares one gate, [`admit_caller`]: a valid `Bearer` token, a `Client-Id`
 //! header naming the token's client, and a point from the caller's rate-limit bucket. The gate
 //! hands the endpoint a [`HelixCaller`] and stamps the `Ratelimit-*` headers on the response, so
-//! a new endpoint (the EventSub subscriptions API, say) is one route and one handler.
+//! a new endpoint is one route and one handler. The EventSub subscriptions API lives in its own
+//! area (`crate::eventsub`) and only mounts its routes behind this gate.
 
 mod users;
 
@@ -21,12 +22,17 @@ use crate::state::Store;
 use crate::tokens::presented_token;
 
 pub(crate) fn routes(mock: MockTwitch) -> Router<MockTwitch> {
-    Router::new().route("/helix/users", get(users::get_users)).route_layer(from_fn_with_state(mock, admit_caller))
+    Router::new()
+        .route("/helix/users", get(users::get_users))
+        .merge(crate::eventsub::helix_routes())
+        .route_layer(from_fn_with_state(mock, admit_caller))
 }
 
 /// Who is calling a Helix endpoint, as established from their token.
 #[derive(Debug, Clone)]
 pub(crate) struct HelixCaller {
+    /// The client the token was issued to (and the `Client-Id` header names).
+    pub(crate) client_id: String,
     /// The user's lower-cased login for a user token; `None` for an app token.
     pub(crate) login: Option<String>,
     pub(crate) scopes: Vec<String>,
@@ -74,7 +80,7 @@ fn check_caller(store: &mut Store, headers: &HeaderMap) -> Admission {
         );
     }
 
-    let bucket = BucketKey { client_id: owner.client_id, user_login: owner.login.clone() };
+    let bucket = BucketKey { client_id: owner.client_id.clone(), user_login: owner.login.clone() };
     let rate_limit = store.rate_limits.take_point(bucket, now);
     if !rate_limit.allowed {
         return Admission::Refused(
@@ -85,5 +91,8 @@ fn check_caller(store: &mut Store, headers: &HeaderMap) -> Admission {
             rate_limit,
         );
     }
-    Admission::Admitted(HelixCaller { login: owner.login, scopes: owner.scopes }, rate_limit)
+    Admission::Admitted(
+        HelixCaller { client_id: owner.client_id, login: owner.login, scopes: owner.scopes },
+        rate_limit,
+    )
 }

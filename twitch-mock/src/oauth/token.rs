@@ -37,6 +37,8 @@ fn grant(store: &mut Store, params: &Params) -> Response {
             let redirect_uri = params.get("redirect_uri");
             match store.tokens.redeem_code(code, &client_id, redirect_uri, now) {
                 Some(grant) => {
+                    // The user has now connected this client: EventSub checks this, not the tokens.
+                    store.authorizations.grant(&client_id, &grant.login, &grant.scopes);
                     let tokens = store.tokens.issue_user_tokens(&client_id, &grant.login, grant.scopes, now);
                     user_tokens_response(tokens)
                 }

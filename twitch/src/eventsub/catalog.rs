@@ -49,7 +49,12 @@ const PREDICTIONS: &[&str] = &["channel:read:predictions", "channel:manage:predi
 const ADS: &[&str] = &["channel:read:ads"];
 const SHOUTOUTS: &[&str] = &["moderator:read:shoutouts", "moderator:manage:shoutouts"];
 
-const fn spec(kind: &'static str, version: &'static str, condition: ConditionShape, access: Access) -> SubscriptionSpec {
+const fn spec(
+    kind: &'static str,
+    version: &'static str,
+    condition: ConditionShape,
+    access: Access,
+) -> SubscriptionSpec {
     SubscriptionSpec { kind, version, condition, access }
 }
 

@@ -54,13 +54,17 @@ impl Helix {
             "condition": new.condition,
             "transport": { "method": "webhook", "callback": new.callback, "secret": new.secret },
         });
-        let bytes = http::send(self.request(reqwest::Method::POST, "/eventsub/subscriptions", app_token).json(&body))
-            .await?;
+        let bytes =
+            http::send(self.request(reqwest::Method::POST, "/eventsub/subscriptions", app_token).json(&body)).await?;
         http::parse(&bytes, "created subscription")
     }
 
     /// One page of subscriptions, oldest first.
-    pub async fn subscriptions_page(&self, app_token: &str, after: Option<&str>) -> Result<SubscriptionPage, TwitchError> {
+    pub async fn subscriptions_page(
+        &self,
+        app_token: &str,
+        after: Option<&str>,
+    ) -> Result<SubscriptionPage, TwitchError> {
         let mut request = self.request(reqwest::Method::GET, "/eventsub/subscriptions", app_token);
         if let Some(cursor) = after {
             request = request.query(&[("after", cursor)]);

@@ -1,0 +1,84 @@
+//! The event bus: stored events are published here, keyed by streamer, and every page watching that streamer
+//! receives them. A trait, so that several instances can share a bus (Redis) while one instance uses this
+//! in-process one.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use tokio::sync::broadcast;
+
+use app::events::FeedEvent;
+
+/// How many events a slow subscriber may fall behind before it is told it lagged (and must resync from storage).
+pub const SUBSCRIBER_BUFFER: usize = 256;
+
+pub trait EventBus: Send + Sync + 'static {
+    /// Hands an event to every current subscriber of its streamer.
+    fn publish(&self, event: FeedEvent);
+    /// Receives the streamer's events from now on.
+    fn subscribe(&self, streamer_id: &str) -> broadcast::Receiver<FeedEvent>;
+}
+
+/// One broadcast channel per watched streamer, in this process.
+#[derive(Default)]
+pub struct LocalBus {
+    channels: Mutex<HashMap<String, broadcast::Sender<FeedEvent>>>,
+}
+
+impl EventBus for LocalBus {
+    fn publish(&self, event: FeedEvent) {
+        let mut channels = self.channels.lock().expect("bus lock poisoned");
+        if let Some(sender) = channels.get(&event.streamer_id) {
+            let streamer = event.streamer_id.clone();
+            if sender.send(event).is_err() {
+                // Nobody listens any more: drop the channel so the map only holds watched streamers.
+                channels.remove(&streamer);
+            }
+        }
+    }
+
+    fn subscribe(&self, streamer_id: &str) -> broadcast::Receiver<FeedEvent> {
+        let mut channels = self.channels.lock().expect("bus lock poisoned");
+        channels.entry(streamer_id.to_string()).or_insert_with(|| broadcast::channel(SUBSCRIBER_BUFFER).0).subscribe()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use app::events::Event;
+
+    fn event(id: i64, streamer: &str) -> FeedEvent {
+        FeedEvent {
+            id,
+            streamer_id: streamer.into(),
+            subscription_type: "stream.offline".into(),
+            version: "1".into(),
+            occurred_at_ms: 0,
+            event: Event::StreamOffline,
+        }
+    }
+
+    #[tokio::test]
+    async fn subscribers_get_only_their_streamers_events_in_order() {
+        let bus = LocalBus::default();
+        let mut a = bus.subscribe("a");
+        let mut b = bus.subscribe("b");
+        bus.publish(event(1, "a"));
+        bus.publish(event(2, "b"));
+        bus.publish(event(3, "a"));
+        assert_eq!(a.recv().await.unwrap().id, 1);
+        assert_eq!(a.recv().await.unwrap().id, 3);
+        assert_eq!(b.recv().await.unwrap().id, 2);
+        assert!(a.try_recv().is_err());
+    }
+
+    #[tokio::test]
+    async fn a_channel_without_subscribers_is_dropped() {
+        let bus = LocalBus::default();
+        drop(bus.subscribe("a"));
+        bus.publish(event(1, "a"));
+        assert!(bus.channels.lock().unwrap().is_empty());
+        bus.publish(event(2, "nobody"));
+    }
+}

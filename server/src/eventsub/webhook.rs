@@ -1,0 +1,131 @@
+//! Checking a message before anything is believed: headers present, signature right (over the raw bytes, in
+//! constant time), timestamp fresh, body well-formed. Only then is it routed by type.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use http::header::CONTENT_TYPE;
+use http::{HeaderMap, StatusCode};
+
+use app::events::parse_rfc3339_ms;
+use twitch::eventsub::catalog::condition_key;
+use twitch::eventsub::{Envelope, MessageHeaders, MessageType, verify};
+
+use super::{MAX_AGE_MS, MAX_SKEW_MS, ingest};
+use crate::state::AppState;
+use crate::storage::{LIVE_STATUSES, SubKey, now};
+
+fn refuse(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, message.into()).into_response()
+}
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+/// Checks the message's age against `now_ms`.
+fn check_age(timestamp: &str, now_ms: i64) -> Result<(), &'static str> {
+    let sent = parse_rfc3339_ms(timestamp).ok_or("the message timestamp is not an RFC 3339 time")?;
+    if now_ms - sent > MAX_AGE_MS {
+        Err("the message is more than ten minutes old")
+    } else if sent - now_ms > MAX_SKEW_MS {
+        Err("the message timestamp is in the future")
+    } else {
+        Ok(())
+    }
+}
+
+pub async fn receive(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let message = match MessageHeaders::from_headers(&headers) {
+        Ok(m) => m,
+        Err(missing) => return refuse(StatusCode::FORBIDDEN, format!("missing the {missing} header")),
+    };
+    let secret = app.keys.eventsub.expose();
+    if !verify(secret, &message.message_id, &message.timestamp, &body, &message.signature) {
+        tracing::warn!(message_id = %message.message_id, "EventSub message refused: bad signature");
+        return refuse(StatusCode::FORBIDDEN, "the signature does not match");
+    }
+    if let Err(why) = check_age(&message.timestamp, now_ms()) {
+        tracing::warn!(message_id = %message.message_id, why, "EventSub message refused as a replay");
+        return refuse(StatusCode::FORBIDDEN, why);
+    }
+    let envelope: Envelope = match serde_json::from_slice(&body) {
+        Ok(e) => e,
+        Err(e) => return refuse(StatusCode::BAD_REQUEST, format!("the body is not an EventSub message: {e}")),
+    };
+    let result = match message.message_type {
+        MessageType::Verification => return answer_challenge(&app, &envelope).await,
+        MessageType::Notification => ingest::notification(&app, &message.message_id, &envelope).await,
+        MessageType::Revocation => ingest::revocation(&app, &message.message_id, &envelope).await,
+        MessageType::Unknown(ref kind) => {
+            tracing::info!(kind, "EventSub message of an unknown type acknowledged");
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => {
+            // A 5xx makes Twitch send the message again later, so nothing is lost while storage is down.
+            tracing::error!(error = %e, "cannot store an EventSub message");
+            refuse(StatusCode::SERVICE_UNAVAILABLE, "storage is unavailable; please retry")
+        }
+    }
+}
+
+/// Answers a challenge, but only for a subscription sev asked for: one it is creating or has created with this
+/// type, version and condition. The answer is the raw challenge as `text/plain`.
+async fn answer_challenge(app: &AppState, envelope: &Envelope) -> Response {
+    let Some(challenge) = envelope.challenge.as_deref() else {
+        return refuse(StatusCode::BAD_REQUEST, "a verification message needs a challenge");
+    };
+    let sub = &envelope.subscription;
+    let cond = condition_key(&sub.condition);
+    let key = SubKey { kind: &sub.kind, version: &sub.version, condition_key: &cond };
+    let row = match app.db.subscription_by_key(key).await {
+        Ok(row) => row,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot look a subscription up");
+            return refuse(StatusCode::SERVICE_UNAVAILABLE, "storage is unavailable; please retry");
+        }
+    };
+    let expected = row
+        .filter(|r| LIVE_STATUSES.contains(&r.status.as_str()) && r.twitch_id.as_deref().is_none_or(|id| id == sub.id));
+    let Some(row) = expected else {
+        tracing::warn!(kind = %sub.kind, condition = %cond, "challenge refused: sev did not ask for this subscription");
+        return refuse(StatusCode::FORBIDDEN, "sev did not ask for this subscription");
+    };
+    if row.twitch_id.is_none() {
+        // The challenge can overtake the answer to the create request.
+        if let Err(e) =
+            app.db.subscription_created(key, &sub.id, "webhook_callback_verification_pending", sub.cost, now()).await
+        {
+            tracing::error!(error = %e, "cannot record a subscription");
+        }
+    }
+    tracing::info!(kind = %sub.kind, condition = %cond, "answered an EventSub challenge");
+    ([(CONTENT_TYPE, "text/plain")], challenge.to_string()).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_700_000_000_000;
+
+    #[test]
+    fn fresh_messages_pass() {
+        assert_eq!(check_age("2023-11-14T22:13:20.123456789Z", NOW), Ok(()));
+        assert_eq!(check_age("2023-11-14T22:04:00Z", NOW), Ok(()));
+    }
+
+    #[test]
+    fn old_messages_are_replays() {
+        assert!(check_age("2023-11-14T22:03:19Z", NOW).is_err());
+    }
+
+    #[test]
+    fn future_and_garbage_timestamps_are_refused() {
+        assert!(check_age("2023-11-14T22:15:00Z", NOW).is_err());
+        assert!(check_age("yesterday", NOW).is_err());
+    }
+}

@@ -1,0 +1,105 @@
+//! Creating one subscription, and what Twitch's answers mean.
+
+use twitch::TwitchError;
+use twitch::eventsub::catalog::{SubscriptionSpec, condition_key};
+use twitch::eventsub::subscriptions::NewSubscription;
+
+use super::{CREATE_FAILED, NOT_AUTHORIZED, QUOTA_EXCEEDED, callback};
+use crate::state::AppState;
+use crate::storage::{StorageError, SubKey, now};
+
+/// How a create went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Created,
+    /// Twitch already had it (409): sev took it over.
+    Adopted,
+    /// Another request holds it, alive.
+    AlreadyThere,
+    QuotaExceeded(String),
+    NotAuthorized,
+    Failed(String),
+}
+
+/// Creates `spec` on `user_id`, unless it exists. `streamer_id` is `None` for app-level subscriptions.
+pub async fn create(
+    app: &AppState,
+    spec: &SubscriptionSpec,
+    user_id: &str,
+    streamer_id: Option<&str>,
+) -> Result<Outcome, StorageError> {
+    let condition = spec.condition(user_id);
+    let condition_text = condition.to_string();
+    let cond = condition_key(&condition);
+    let key = SubKey { kind: spec.kind, version: spec.version, condition_key: &cond };
+    if !app.db.claim_subscription(streamer_id, key, &condition_text, now()).await? {
+        return Ok(Outcome::AlreadyThere);
+    }
+    let callback = callback(app);
+    let secret = app.keys.eventsub.expose();
+    let new = NewSubscription { kind: spec.kind, version: spec.version, condition, callback: &callback, secret };
+    let result = app
+        .twitch
+        .with_app_token(|token| {
+            let new = new.clone();
+            async move { app.twitch.helix().create_subscription(&token, &new).await }
+        })
+        .await;
+    let db = &app.db;
+    match result {
+        Ok(page) => {
+            let Some(sub) = page.data.first() else {
+                db.subscription_failed(key, CREATE_FAILED, "empty answer", now()).await?;
+                return Ok(Outcome::Failed("Twitch's answer named no subscription".into()));
+            };
+            db.subscription_created(key, &sub.id, &sub.status, sub.cost, now()).await?;
+            tracing::info!(kind = spec.kind, condition = %cond, cost = sub.cost, total_cost = page.total_cost,
+                max_total_cost = page.max_total_cost, "created an EventSub subscription");
+            Ok(Outcome::Created)
+        }
+        Err(TwitchError::Rejected { status: 409, .. }) => adopt(app, key, &callback).await,
+        Err(TwitchError::RateLimited { .. }) => {
+            let message = "Twitch's subscription limit for sev is reached, so some events of this streamer cannot \
+                           be received right now. The operator has been told.";
+            tracing::warn!(kind = spec.kind, condition = %cond, "EventSub quota reached (max_total_cost or 429)");
+            db.subscription_failed(key, QUOTA_EXCEEDED, message, now()).await?;
+            Ok(Outcome::QuotaExceeded(message.into()))
+        }
+        Err(TwitchError::Rejected { status: 403, message }) => {
+            tracing::info!(kind = spec.kind, condition = %cond, "EventSub subscription not authorized");
+            db.subscription_failed(key, NOT_AUTHORIZED, &message, now()).await?;
+            Ok(Outcome::NotAuthorized)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, kind = spec.kind, condition = %cond, "cannot create an EventSub subscription");
+            db.subscription_failed(key, CREATE_FAILED, &e.to_string(), now()).await?;
+            Ok(Outcome::Failed(e.to_string()))
+        }
+    }
+}
+
+/// After a 409: find the live subscription Twitch has and record it as ours.
+async fn adopt(app: &AppState, key: SubKey<'_>, callback: &str) -> Result<Outcome, StorageError> {
+    let listed = super::reconcile::list_all(app).await;
+    let found = listed.ok().and_then(|subs| {
+        subs.into_iter().find(|s| {
+            s.kind == key.kind
+                && s.version == key.version
+                && condition_key(&s.condition) == key.condition_key
+                && s.transport.callback.as_deref() == Some(callback)
+                && matches!(s.status.as_str(), "enabled" | "webhook_callback_verification_pending")
+        })
+    });
+    match found {
+        Some(sub) => {
+            app.db.subscription_created(key, &sub.id, &sub.status, sub.cost, now()).await?;
+            tracing::info!(kind = key.kind, condition = key.condition_key, "adopted an existing EventSub subscription");
+            Ok(Outcome::Adopted)
+        }
+        None => {
+            let why = "Twitch says it exists but does not list it";
+            app.db.subscription_failed(key, CREATE_FAILED, why, now()).await?;
+            Ok(Outcome::Failed(why.into()))
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! Reconciliation: make Twitch's list of subscriptions and sev's agree with what sev wants.
+
+use std::collections::{BTreeMap, HashSet};
+
+use twitch::TwitchError;
+use twitch::eventsub::Subscription;
+use twitch::eventsub::catalog::{self, SubscriptionSpec, condition_key};
+
+use super::create::{Outcome, create};
+use super::{callback, delete_at_twitch, wanted_for};
+use crate::state::AppState;
+use crate::storage::{LIVE_STATUSES, SubKey, SubscriptionRow, now};
+
+/// Twitch answers a page of at most 100; this bounds a runaway cursor loop.
+const MAX_PAGES: usize = 1_000;
+
+/// Every subscription of the app, following the cursor through every page.
+pub async fn list_all(app: &AppState) -> Result<Vec<Subscription>, TwitchError> {
+    let mut all = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..MAX_PAGES {
+        let after = cursor.clone();
+        let page = app
+            .twitch
+            .with_app_token(|token| {
+                let after = after.clone();
+                async move { app.twitch.helix().subscriptions_page(&token, after.as_deref()).await }
+            })
+            .await?;
+        let empty = page.data.is_empty();
+        all.extend(page.data);
+        cursor = page.pagination.cursor.filter(|c| !c.is_empty());
+        if cursor.is_none() || empty {
+            break;
+        }
+    }
+    Ok(all)
+}
+
+/// What one reconcile did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Report {
+    pub kept: usize,
+    pub created: usize,
+    pub recreated: usize,
+    pub orphans_deleted: usize,
+    pub failed: usize,
+}
+
+impl Report {
+    pub fn changed(&self) -> bool {
+        self.created + self.recreated + self.orphans_deleted + self.failed > 0
+    }
+}
+
+type Key = (String, String, String);
+
+fn sub_key(key: &Key) -> SubKey<'_> {
+    SubKey { kind: &key.0, version: &key.1, condition_key: &key.2 }
+}
+
+/// A subscription sev wants: its spec, the user in its condition, and its streamer (None for app-level).
+struct Wanted {
+    spec: &'static SubscriptionSpec,
+    user_id: String,
+    streamer_id: Option<String>,
+}
+
+async fn wanted(app: &AppState) -> Result<BTreeMap<Key, Wanted>, crate::storage::StorageError> {
+    let now = now();
+    app.db.mark_unwatched(now).await?;
+    let grace = app.settings.subscription_grace.as_secs() as i64;
+    let mut wanted = BTreeMap::new();
+    let mut add = |spec: &'static SubscriptionSpec, user_id: &str, streamer_id: Option<&str>| {
+        let key = (spec.kind.to_string(), spec.version.to_string(), condition_key(&spec.condition(user_id)));
+        wanted.insert(key, Wanted { spec, user_id: user_id.into(), streamer_id: streamer_id.map(String::from) });
+    };
+    for streamer in app.db.listened_streamers(now, grace).await? {
+        let granted = app.db.channel_scopes(&streamer).await?;
+        for spec in wanted_for(granted.as_deref()) {
+            add(spec, &streamer, Some(&streamer));
+        }
+    }
+    add(&catalog::AUTHORIZATION_REVOKE, app.twitch.oauth().client_id(), None);
+    Ok(wanted)
+}
+
+fn key_of(s: &Subscription) -> Key {
+    (s.kind.clone(), s.version.clone(), condition_key(&s.condition))
+}
+
+fn is_live(status: &str) -> bool {
+    matches!(status, "enabled" | "webhook_callback_verification_pending")
+}
+
+/// Brings Twitch and storage in line with what sev wants.
+pub async fn reconcile(app: &AppState) -> Result<Report, TwitchError> {
+    let storage = |e: crate::storage::StorageError| TwitchError::Unavailable(format!("storage: {e}"));
+    let wanted = wanted(app).await.map_err(storage)?;
+    let ours = callback(app);
+    let listed: Vec<Subscription> =
+        list_all(app).await?.into_iter().filter(|s| s.transport.callback.as_deref() == Some(ours.as_str())).collect();
+    let rows: BTreeMap<Key, SubscriptionRow> = app
+        .db
+        .all_subscriptions()
+        .await
+        .map_err(storage)?
+        .into_iter()
+        .map(|r| ((r.kind.clone(), r.version.clone(), r.condition_key.clone()), r))
+        .collect();
+
+    let mut report = Report::default();
+    let mut alive: HashSet<Key> = HashSet::new();
+    for sub in &listed {
+        let key = key_of(sub);
+        let keep = wanted.contains_key(&key) && is_live(&sub.status) && !alive.contains(&key);
+        if keep {
+            alive.insert(key.clone());
+            let row = rows.get(&key);
+            if row.is_none_or(|r| r.twitch_id.as_deref() != Some(sub.id.as_str()) || r.status != sub.status) {
+                let w = &wanted[&key];
+                // Record (adopt) it: claim a row if there is none, then store Twitch's id and status.
+                if row.is_none() {
+                    let condition = w.spec.condition(&w.user_id).to_string();
+                    let _ = app.db.claim_subscription(w.streamer_id.as_deref(), sub_key(&key), &condition, now()).await;
+                }
+                app.db
+                    .subscription_created(sub_key(&key), &sub.id, &sub.status, sub.cost, now())
+                    .await
+                    .map_err(storage)?;
+            }
+            report.kept += 1;
+            continue;
+        }
+        // An orphan, a duplicate, or a dead subscription (failed or revoked): delete it at Twitch.
+        let row = SubscriptionRow {
+            row_id: 0,
+            twitch_id: Some(sub.id.clone()),
+            streamer_id: None,
+            kind: sub.kind.clone(),
+            version: sub.version.clone(),
+            condition_key: key.2.clone(),
+            condition: String::new(),
+            status: sub.status.clone(),
+            cost: sub.cost,
+            last_error: None,
+            updated_at: 0,
+        };
+        if delete_at_twitch(app, &row).await && !wanted.contains_key(&key) {
+            report.orphans_deleted += 1;
+        }
+    }
+
+    // Rows sev no longer wants go; wanted ones Twitch lacks are created (again).
+    for (key, row) in &rows {
+        if !wanted.contains_key(key) {
+            app.db.delete_subscription_row(row.row_id).await.map_err(storage)?;
+        }
+    }
+    for (key, w) in &wanted {
+        if alive.contains(key) {
+            continue;
+        }
+        let existed = rows.get(key);
+        if let Some(row) = existed {
+            let fresh_request = row.status == "requesting" && row.updated_at > now() - 60;
+            if fresh_request {
+                continue;
+            }
+            if LIVE_STATUSES.contains(&row.status.as_str()) {
+                // Storage thinks it is alive but Twitch does not have it.
+                app.db
+                    .subscription_failed(sub_key(key), "missing", "not in Twitch's list", now())
+                    .await
+                    .map_err(storage)?;
+            }
+        }
+        match create(app, w.spec, &w.user_id, w.streamer_id.as_deref()).await.map_err(storage)? {
+            Outcome::Created | Outcome::Adopted if existed.is_some() => report.recreated += 1,
+            Outcome::Created | Outcome::Adopted => report.created += 1,
+            Outcome::AlreadyThere => {}
+            Outcome::QuotaExceeded(_) => {
+                report.failed += 1;
+                break;
+            }
+            Outcome::NotAuthorized | Outcome::Failed(_) => report.failed += 1,
+        }
+    }
+    Ok(report)
+}

@@ -1,0 +1,412 @@
+//! Listening to streamers: subscriptions kept per streamer, the webhook's checks, storage and publication, and
+//! the lifecycle (revocation, restart, connect and disconnect, cost limit). The real sev against the mock Twitch,
+//! which creates subscriptions, sends challenges and delivers messages over loopback HTTP.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{EVENTSUB_SECRET, TestApp, bare_client, browser};
+use twitch::eventsub::catalog::STREAMER_SUBSCRIPTIONS;
+use twitch_mock::{payloads, user_id_for};
+
+const PUBLIC_TYPES: usize = 5;
+
+async fn post_signed(
+    app: &TestApp,
+    secret: &str,
+    timestamp: &str,
+    message_type: &str,
+    body: Vec<u8>,
+) -> reqwest::Response {
+    let id = payloads::new_message_id();
+    let headers = payloads::signed_headers(secret, &id, timestamp, message_type, "channel.follow", "2", &body);
+    let mut request = bare_client().post(app.callback()).body(body);
+    for (name, value) in headers {
+        request = request.header(name, value);
+    }
+    request.send().await.unwrap()
+}
+
+fn follow_notification(subscription_id: &str, broadcaster: &str) -> Vec<u8> {
+    let profile = twitch_mock::profile_for(broadcaster, "http://x");
+    let sub = payloads::subscription_object(
+        subscription_id,
+        "channel.follow",
+        "2",
+        &serde_json::json!({"broadcaster_user_id": profile.id, "moderator_user_id": profile.id}),
+        "http://x",
+        "enabled",
+        0,
+    );
+    payloads::notification_body(&sub, &payloads::event("channel.follow", "2", &profile, 1))
+}
+
+#[tokio::test]
+async fn picking_a_streamer_creates_its_set_once_and_a_second_viewer_adds_nothing() {
+    let app = TestApp::start().await;
+    let panda = user_id_for("pixel_panda");
+    app.viewer_picking("first_fan", "pixel_panda").await;
+    let subs = app.mock_subscriptions_of(&panda);
+    assert_eq!(subs.len(), PUBLIC_TYPES, "{subs:#?}");
+    assert!(subs.iter().all(|s| s.status == "enabled"), "the challenges passed: {subs:#?}");
+    let kinds: Vec<&str> = subs.iter().map(|s| s.kind.as_str()).collect();
+    for kind in ["stream.online", "stream.offline", "channel.update", "channel.raid"] {
+        assert!(kinds.contains(&kind), "{kind} missing");
+    }
+    assert_eq!(subs.iter().find(|s| s.kind == "channel.update").unwrap().version, "2");
+
+    app.viewer_picking("second_fan", "Pixel_Panda").await;
+    assert_eq!(app.mock_subscriptions_of(&panda).len(), PUBLIC_TYPES, "the second viewer shares the set");
+    let rows = app.count(&format!("SELECT COUNT(*) FROM eventsub_subscriptions WHERE streamer_id = '{panda}'")).await;
+    assert_eq!(rows, PUBLIC_TYPES as i64);
+}
+
+#[tokio::test]
+async fn a_challenge_for_a_subscription_sev_did_not_ask_for_is_refused() {
+    let app = TestApp::start().await;
+    let sub = payloads::subscription_object(
+        "not-ours",
+        "stream.online",
+        "1",
+        &serde_json::json!({"broadcaster_user_id": "12345"}),
+        &app.callback(),
+        "webhook_callback_verification_pending",
+        1,
+    );
+    let r = post_signed(
+        &app,
+        EVENTSUB_SECRET,
+        &payloads::now_timestamp(),
+        "webhook_callback_verification",
+        payloads::verification_body(&sub, "pick-me"),
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+    assert_ne!(r.text().await.unwrap(), "pick-me");
+}
+
+#[tokio::test]
+async fn a_notification_is_stored_and_published_once_even_when_delivered_three_times() {
+    let app = TestApp::start().await;
+    let panda = user_id_for("pixel_panda");
+    app.viewer_picking("big_fan", "pixel_panda").await;
+    let mut feed = app.state().bus.subscribe(&panda);
+    let raid = app
+        .mock_subscriptions_of(&panda)
+        .into_iter()
+        .find(|s| s.kind == "channel.raid" && s.condition.get("to_broadcaster_user_id").is_some())
+        .unwrap();
+    let profile = twitch_mock::profile_for("pixel_panda", "http://x");
+    let first = app.mock.deliver(&raid.id, payloads::event("channel.raid", "1", &profile, 7)).await.unwrap();
+    assert!((200..300).contains(&first.status), "{}", first.status);
+    for _ in 0..2 {
+        let again = app.mock.redeliver(&first.message_id).await.unwrap();
+        assert!((200..300).contains(&again.status), "a repeat is acknowledged");
+    }
+    let published = tokio::time::timeout(Duration::from_secs(2), feed.recv()).await.unwrap().unwrap();
+    assert_eq!(published.subscription_type, "channel.raid");
+    assert!(published.summary().contains("raided"), "{}", published.summary());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(feed.try_recv().is_err(), "published exactly once");
+    assert_eq!(app.count("SELECT COUNT(*) FROM events").await, 1, "stored exactly once");
+    let payload: String = sqlx::query_scalar("SELECT payload FROM events").fetch_one(&app.db().await).await.unwrap();
+    assert!(payload.contains("to_broadcaster_user_id"), "the raw payload is kept");
+}
+
+#[tokio::test]
+async fn stale_badly_signed_or_malformed_messages_are_refused_and_nothing_is_stored() {
+    let app = TestApp::start().await;
+    app.viewer_picking("big_fan", "pixel_panda").await;
+    let sub_id = app.mock_subscriptions_of(&user_id_for("pixel_panda"))[0].id.clone();
+    let body = || follow_notification(&sub_id, "pixel_panda");
+    let now = payloads::now_timestamp();
+
+    let stale = post_signed(&app, EVENTSUB_SECRET, "2020-01-01T00:00:00.123456789Z", "notification", body()).await;
+    assert_eq!(stale.status(), 403);
+    assert!(stale.text().await.unwrap().contains("ten minutes"));
+    assert_eq!(post_signed(&app, EVENTSUB_SECRET, "2999-01-01T00:00:00Z", "notification", body()).await.status(), 403);
+    assert_eq!(post_signed(&app, "the-wrong-secret", &now, "notification", body()).await.status(), 403);
+
+    // A signature over one body, sent with another.
+    let id = payloads::new_message_id();
+    let headers = payloads::signed_headers(EVENTSUB_SECRET, &id, &now, "notification", "channel.follow", "2", &body());
+    let mut tampered = bare_client().post(app.callback()).body(follow_notification(&sub_id, "evil_twin"));
+    for (name, value) in headers {
+        tampered = tampered.header(name, value);
+    }
+    assert_eq!(tampered.send().await.unwrap().status(), 403);
+
+    // No signature at all, as the Twitch CLI sends without -s.
+    let unsigned = bare_client()
+        .post(app.callback())
+        .header("Twitch-Eventsub-Message-Id", "x")
+        .header("Twitch-Eventsub-Message-Type", "notification")
+        .body(body())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unsigned.status(), 403);
+
+    let malformed = post_signed(&app, EVENTSUB_SECRET, &now, "notification", b"{not json".to_vec()).await;
+    assert_eq!(malformed.status(), 400);
+
+    let huge = post_signed(&app, EVENTSUB_SECRET, &now, "notification", vec![b' '; 200 * 1024]).await;
+    assert_eq!(huge.status(), 413);
+
+    assert_eq!(app.count("SELECT COUNT(*) FROM events").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM eventsub_messages").await, 0, "refused messages leave no trace");
+}
+
+#[tokio::test]
+async fn header_names_are_matched_whatever_their_case() {
+    let app = TestApp::start().await;
+    app.viewer_picking("big_fan", "pixel_panda").await;
+    let sub = app.mock_subscriptions_of(&user_id_for("pixel_panda"))[0].clone();
+    let body = follow_notification("unknown-subscription", "pixel_panda");
+    let id = payloads::new_message_id();
+    let now = payloads::now_timestamp();
+    let headers = payloads::signed_headers(EVENTSUB_SECRET, &id, &now, "notification", &sub.kind, &sub.version, &body);
+    let mut request = bare_client().post(app.callback()).body(body);
+    for (name, value) in headers {
+        request = request.header(name.to_ascii_uppercase(), value);
+    }
+    assert_eq!(request.send().await.unwrap().status(), 204);
+}
+
+#[tokio::test]
+async fn a_notification_for_an_unknown_subscription_is_acknowledged_but_not_shown() {
+    let app = TestApp::start().await;
+    let r = post_signed(
+        &app,
+        EVENTSUB_SECRET,
+        &payloads::now_timestamp(),
+        "notification",
+        follow_notification("no-such-subscription", "pixel_panda"),
+    )
+    .await;
+    assert_eq!(r.status(), 204);
+    assert_eq!(app.count("SELECT COUNT(*) FROM events").await, 0);
+}
+
+#[tokio::test]
+async fn an_unknown_type_is_stored_as_a_generic_event() {
+    let app = TestApp::start().await;
+    let panda = user_id_for("pixel_panda");
+    app.viewer_picking("big_fan", "pixel_panda").await;
+    let sub_id = app.mock_subscriptions_of(&panda)[0].id.clone();
+    let sub = payloads::subscription_object(
+        &sub_id,
+        "channel.brand_new_thing",
+        "7",
+        &serde_json::json!({"broadcaster_user_id": panda}),
+        "http://x",
+        "enabled",
+        0,
+    );
+    let body = payloads::notification_body(&sub, &serde_json::json!({"surprise": [1, 2, 3]}));
+    let r = post_signed(&app, EVENTSUB_SECRET, &payloads::now_timestamp(), "notification", body).await;
+    assert_eq!(r.status(), 204);
+    let events = app.state().db.recent_events(&panda, 10).await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].subscription_type, "channel.brand_new_thing");
+    assert!(matches!(events[0].event, app::events::Event::Other { .. }));
+}
+
+#[tokio::test]
+async fn the_same_stream_going_live_twice_under_different_ids_shows_once() {
+    let app = TestApp::start().await;
+    let panda = user_id_for("pixel_panda");
+    app.viewer_picking("big_fan", "pixel_panda").await;
+    let subs = app.mock_subscriptions_of(&panda);
+    let online = subs.iter().find(|s| s.kind == "stream.online").unwrap();
+    let offline = subs.iter().find(|s| s.kind == "stream.offline").unwrap();
+    let profile = twitch_mock::profile_for("pixel_panda", "http://x");
+    let live = payloads::event("stream.online", "1", &profile, 3);
+    app.mock.deliver(&online.id, live.clone()).await.unwrap();
+    app.mock.deliver(&online.id, live).await.unwrap();
+    let off = payloads::event("stream.offline", "1", &profile, 3);
+    app.mock.deliver(&offline.id, off.clone()).await.unwrap();
+    app.mock.deliver(&offline.id, off).await.unwrap();
+    let kinds: Vec<String> =
+        app.state().db.recent_events(&panda, 10).await.unwrap().into_iter().map(|e| e.subscription_type).collect();
+    assert_eq!(kinds, vec!["stream.offline", "stream.online"]);
+}
+
+#[tokio::test]
+async fn events_are_kept_up_to_the_retention_limit() {
+    let app = TestApp::start().await;
+    let panda = user_id_for("pixel_panda");
+    app.viewer_picking("big_fan", "pixel_panda").await;
+    let update = app.mock_subscriptions_of(&panda).into_iter().find(|s| s.kind == "channel.update").unwrap();
+    let profile = twitch_mock::profile_for("pixel_panda", "http://x");
+    let keep = app.state().settings.event_retention;
+    for i in 0..(keep + 3) as u64 {
+        app.mock.deliver(&update.id, payloads::event("channel.update", "2", &profile, i)).await.unwrap();
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM events").await, keep);
+}
+
+#[tokio::test]
+async fn a_revocation_marks_the_subscription_and_it_is_created_again() {
+    let app = TestApp::start().await;
+    let panda = user_id_for("pixel_panda");
+    app.viewer_picking("big_fan", "pixel_panda").await;
+    let online = app.mock_subscriptions_of(&panda).into_iter().find(|s| s.kind == "stream.online").unwrap();
+    let r = app.mock.revoke_subscription(&online.id, "notification_failures_exceeded").await.unwrap();
+    assert!((200..300).contains(&r.status));
+    app.eventually("a new stream.online subscription is enabled", || async {
+        app.mock.settle().await;
+        app.mock_subscriptions_of(&panda)
+            .iter()
+            .any(|s| s.kind == "stream.online" && s.status == "enabled" && s.id != online.id)
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_restart_adopts_the_existing_subscriptions_without_creating_any() {
+    let mut app = TestApp::start().await;
+    let panda = user_id_for("pixel_panda");
+    app.viewer_picking("big_fan", "pixel_panda").await;
+    sev::subscriptions::reconcile(app.state()).await.unwrap();
+    app.mock.settle().await;
+    let before = app.mock.subscriptions().len();
+    app.restart().await;
+    let report = sev::subscriptions::reconcile(app.state()).await.unwrap();
+    assert_eq!((report.created, report.recreated, report.orphans_deleted), (0, 0, 0), "{report:?}");
+    assert_eq!(report.kept, PUBLIC_TYPES + 1, "the streamer's set and the app's revoke subscription");
+    assert_eq!(app.mock.subscriptions().len(), before);
+    assert!(app.mock_subscriptions_of(&panda).iter().all(|s| s.status == "enabled"));
+}
+
+#[tokio::test]
+async fn reconcile_deletes_orphans_and_recreates_what_twitch_lost() {
+    let app = TestApp::start().await;
+    let panda = user_id_for("pixel_panda");
+    app.viewer_picking("big_fan", "pixel_panda").await;
+    // Twitch loses one subscription.
+    let offline = app.mock_subscriptions_of(&panda).into_iter().find(|s| s.kind == "stream.offline").unwrap();
+    app.mock.revoke_subscription(&offline.id, "user_removed").await.unwrap();
+    // And an orphan points at sev: a subscription sev never asked for (its challenge is refused).
+    let token: serde_json::Value = reqwest::Client::new()
+        .post(format!("http://{}/oauth2/token", app.mock_addr))
+        .form(&[
+            ("client_id", common::CLIENT_ID),
+            ("client_secret", common::CLIENT_SECRET),
+            ("grant_type", "client_credentials"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let r = reqwest::Client::new()
+        .post(format!("http://{}/helix/eventsub/subscriptions", app.mock_addr))
+        .bearer_auth(token["access_token"].as_str().unwrap())
+        .header("Client-Id", common::CLIENT_ID)
+        .json(&serde_json::json!({"type": "stream.online", "version": "1",
+            "condition": {"broadcaster_user_id": user_id_for("retro_rex")},
+            "transport": {"method": "webhook", "callback": app.callback(), "secret": EVENTSUB_SECRET}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    app.mock.settle().await;
+
+    let report = sev::subscriptions::reconcile(app.state()).await.unwrap();
+    app.mock.settle().await;
+    assert!(report.orphans_deleted >= 1, "{report:?}");
+    assert_eq!(report.recreated, 1, "{report:?}");
+    assert!(app.mock_subscriptions_of(&user_id_for("retro_rex")).is_empty(), "the orphan is gone");
+    assert!(app.mock_subscriptions_of(&panda).iter().any(|s| s.kind == "stream.offline" && s.status == "enabled"));
+}
+
+#[tokio::test]
+async fn a_streamer_nobody_picks_loses_their_subscriptions_after_the_grace_period() {
+    let app = TestApp::start_with(common::Options { subscription_grace_secs: 0, ..Default::default() }).await;
+    let panda = user_id_for("pixel_panda");
+    let fan = app.viewer_picking("big_fan", "pixel_panda").await;
+    let _ = fan;
+    assert_eq!(app.mock_subscriptions_of(&panda).len(), PUBLIC_TYPES);
+    // The only fan picks someone else.
+    sqlx::query("UPDATE users SET favorite_streamer_id = NULL").execute(&app.db().await).await.unwrap();
+    sev::subscriptions::reconcile(app.state()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    sev::subscriptions::reconcile(app.state()).await.unwrap();
+    assert!(app.mock_subscriptions_of(&panda).is_empty(), "{:#?}", app.mock_subscriptions_of(&panda));
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM eventsub_subscriptions WHERE streamer_id = '{panda}'")).await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn connecting_a_channel_adds_the_authorized_types_and_revoking_removes_them() {
+    let app = TestApp::start().await;
+    let panda = user_id_for("pixel_panda");
+    let streamer = app.viewer_picking("pixel_panda", "pixel_panda").await;
+    assert_eq!(app.mock_subscriptions_of(&panda).len(), PUBLIC_TYPES);
+
+    let r = streamer.get(app.url("/auth/connect")).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    let authorize = url::Url::parse(r.headers()["location"].to_str().unwrap()).unwrap();
+    let scope = authorize.query_pairs().find(|(k, _)| k == "scope").unwrap().1.to_string();
+    for needed in ["moderator:read:followers", "channel:read:subscriptions", "bits:read", "channel:read:hype_train"] {
+        assert!(scope.contains(needed), "{scope}");
+    }
+    let callback = app.answer_authorize(&authorize, "pixel_panda", "authorize").await;
+    let done = streamer.get(callback).send().await.unwrap();
+    assert_eq!(common::location(&done), "/streamer/pixel_panda?connected=1");
+    app.mock.settle().await;
+    let subs = app.mock_subscriptions_of(&panda);
+    assert_eq!(subs.len(), STREAMER_SUBSCRIPTIONS.len(), "{subs:#?}");
+    assert!(subs.iter().all(|s| s.status == "enabled"));
+
+    app.mock.revoke_user_authorization("pixel_panda").await;
+    app.eventually("the authorized subscriptions are gone", || async {
+        app.count("SELECT COUNT(*) FROM channel_connections").await == 0
+            && app.count(&format!("SELECT COUNT(*) FROM eventsub_subscriptions WHERE streamer_id = '{panda}'")).await
+                == PUBLIC_TYPES as i64
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn connecting_with_another_account_is_refused() {
+    let app = TestApp::start().await;
+    let viewer = browser();
+    app.sign_in(&viewer, "just_a_viewer").await;
+    let r = viewer.get(app.url("/auth/connect")).send().await.unwrap();
+    let authorize = url::Url::parse(r.headers()["location"].to_str().unwrap()).unwrap();
+    let callback = app.answer_authorize(&authorize, "pixel_panda", "authorize").await;
+    let done = viewer.get(callback).send().await.unwrap();
+    assert_eq!(common::location(&done), "/signin/failed?reason=wrong_account");
+    assert_eq!(app.count("SELECT COUNT(*) FROM channel_connections").await, 0);
+}
+
+#[tokio::test]
+async fn the_cost_limit_yields_a_clear_error_and_no_retry_loop() {
+    let app = TestApp::start().await;
+    app.viewer_picking("big_fan", "pixel_panda").await;
+    let used = app.mock.subscriptions().iter().filter(|s| s.status == "enabled").map(|s| s.cost).sum::<i64>();
+    app.mock.set_max_total_cost(used + 2);
+    app.viewer_picking("other_fan", "retro_rex").await;
+    let rex = user_id_for("retro_rex");
+    assert_eq!(app.mock_subscriptions_of(&rex).len(), 2, "two fit under the limit");
+    let (status, error): (String, Option<String>) = sqlx::query_as(&format!(
+        "SELECT status, last_error FROM eventsub_subscriptions WHERE streamer_id = '{rex}' AND status = 'quota_exceeded'"
+    ))
+    .fetch_one(&app.db().await)
+    .await
+    .unwrap();
+    assert_eq!(status, "quota_exceeded");
+    assert!(error.unwrap().contains("subscription limit"));
+    let calls = app.mock.request_count("/helix/eventsub/subscriptions");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(app.mock.request_count("/helix/eventsub/subscriptions"), calls, "no retry loop");
+
+    let page = browser().get(app.url("/streamer/retro_rex")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("subscription limit"), "the streamer page tells viewers");
+}
