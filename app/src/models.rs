@@ -27,6 +27,10 @@ pub struct StreamerPageData {
     pub demo: bool,
     /// The newest events, newest first.
     pub events: Vec<crate::events::FeedEvent>,
+    /// Every host the site is served on, for the embeds' `parent`.
+    pub embed_parents: Vec<String>,
+    /// The server's clock when the page was made, so "2 min ago" reads the same before and after hydration.
+    pub now_ms: i64,
 }
 
 /// The signed-in person looking at the page.

@@ -16,6 +16,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="dark light" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -27,11 +28,33 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// The Content-Security-Policy of every page: scripts only from sev itself (the inline hydration script carries
+/// this response's nonce), frames only from Twitch's player and chat, and sev's pages never framed elsewhere.
+#[cfg(feature = "ssr")]
+fn security_headers() {
+    use http::header::{CONTENT_SECURITY_POLICY, HeaderValue};
+    let Some(response) = use_context::<leptos_axum::ResponseOptions>() else { return };
+    let nonce = leptos::nonce::use_nonce().map(|n| n.to_string()).unwrap_or_default();
+    // `cargo leptos watch` reloads the page through its own socket.
+    let reload = if std::env::var_os("LEPTOS_WATCH").is_some() { " ws://localhost:* ws://127.0.0.1:*" } else { "" };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data: https://static-cdn.jtvnw.net; connect-src 'self'{reload}; \
+         frame-src https://player.twitch.tv https://www.twitch.tv https://embed.twitch.tv https://clips.twitch.tv; \
+         frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+    );
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        response.insert_header(CONTENT_SECURITY_POLICY, value);
+    }
+}
+
 /// The application. Pages render with `SsrMode::Async`, so the server sends them complete: they read right before
 /// any WASM has loaded, and without JavaScript at all.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    #[cfg(feature = "ssr")]
+    security_headers();
     // Tells tests (and curious people) that the WASM has taken over the page.
     Effect::new(|_| {
         if let Some(root) = document().document_element() {

@@ -92,9 +92,6 @@ impl ServerBackend {
 }
 
 impl ServerBackend {
-    /// How many events the page shows.
-    const FEED_LENGTH: i64 = 10;
-
     async fn page(&self, headers: &HeaderMap, raw: &str) -> Result<Option<StreamerPageData>, ServerFnError> {
         let Some(profile) = self.find_streamer(raw).await? else { return Ok(None) };
         let db = &self.app.db;
@@ -113,7 +110,9 @@ impl ServerBackend {
             problem,
             viewer_is_streamer: viewer.is_some_and(|v| v.twitch_id == id),
             demo: self.app.settings.is_demo(),
-            events: db.recent_events(&id, Self::FEED_LENGTH).await.map_err(internal)?,
+            events: db.recent_events(&id, app::live::FEED_LENGTH as i64).await.map_err(internal)?,
+            embed_parents: self.app.settings.embed_parents.clone(),
+            now_ms: crate::eventsub::now_ms(),
             profile,
         }))
     }

@@ -107,6 +107,15 @@ pub struct RawConfig {
     #[arg(long, env = "RECONCILE_INTERVAL_SECS", default_value = "600")]
     pub reconcile_interval_secs: String,
 
+    /// Most live-feed WebSockets one client address may hold open.
+    #[arg(long, env = "WS_MAX_PER_ADDRESS", default_value = "32")]
+    pub ws_max_per_address: String,
+
+    /// More host names the site is served on (comma-separated, e.g. www.example.com), for the Twitch embeds'
+    /// `parent`; the host of PUBLIC_URL is always included.
+    #[arg(long, env = "EMBED_PARENT_HOSTS", default_value = "")]
+    pub embed_parent_hosts: String,
+
     /// Log filter, in tracing's EnvFilter syntax.
     #[arg(long, env = "RUST_LOG", default_value = "info")]
     pub log_filter: String,
@@ -214,6 +223,9 @@ pub struct Settings {
     pub event_retention: i64,
     pub subscription_grace: Duration,
     pub reconcile_interval: Duration,
+    pub ws_max_per_address: usize,
+    /// Hosts for the embeds' `parent`, PUBLIC_URL's first.
+    pub embed_parents: Vec<String>,
     pub log_filter: String,
     pub log_format: LogFormat,
     pub site_root: String,
@@ -281,6 +293,25 @@ fn session_key(value: &str) -> Result<Secret, ConfigError> {
     Ok(Secret::new(value))
 }
 
+/// The embeds' `parent` hosts: host names only (Twitch refuses schemes and IP addresses).
+fn embed_parents(public_url: &Url, extra: &str) -> Result<Vec<String>, ConfigError> {
+    let mut hosts = vec![public_url.host_str().unwrap_or_default().to_string()];
+    for host in extra.split(',').map(str::trim).filter(|h| !h.is_empty()) {
+        let valid = host.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+            && host.contains(|c: char| c.is_ascii_alphabetic());
+        if !valid {
+            return Err(invalid(
+                "EMBED_PARENT_HOSTS",
+                format!("{host:?} is not a host name (no scheme, port or path)"),
+            ));
+        }
+        if !hosts.iter().any(|h| h == host) {
+            hosts.push(host.to_ascii_lowercase());
+        }
+    }
+    Ok(hosts)
+}
+
 impl RawConfig {
     /// Checks every setting and returns the first problem found.
     pub fn validate(&self) -> Result<Settings, ConfigError> {
@@ -345,6 +376,7 @@ impl RawConfig {
         tracing_subscriber::EnvFilter::try_new(&self.log_filter)
             .map_err(|e| invalid("RUST_LOG", format!("not a valid filter: {e}")))?;
 
+        let embed_parents = embed_parents(&public_url, &self.embed_parent_hosts)?;
         Ok(Settings {
             database_url,
             database_max_connections: number("DATABASE_MAX_CONNECTIONS", &self.database_max_connections, 1..=1000)?,
@@ -371,6 +403,8 @@ impl RawConfig {
                 &self.reconcile_interval_secs,
                 1..=86_400,
             )?),
+            ws_max_per_address: number("WS_MAX_PER_ADDRESS", &self.ws_max_per_address, 1..=100_000)?,
+            embed_parents,
             log_filter: self.log_filter.clone(),
             log_format,
             site_root: self.site_root.clone(),
@@ -404,6 +438,8 @@ mod tests {
             event_retention: "500".into(),
             subscription_grace_secs: "86400".into(),
             reconcile_interval_secs: "600".into(),
+            ws_max_per_address: "32".into(),
+            embed_parent_hosts: "".into(),
             log_filter: "info".into(),
             log_format: "pretty".into(),
             site_root: "target/site".into(),
@@ -523,6 +559,20 @@ mod tests {
         assert_eq!(e.variable, "SESSION_TTL_DAYS");
         let e = error_of(RawConfig { token_validate_interval_secs: "7200".into(), ..defaults() });
         assert_eq!(e.variable, "TOKEN_VALIDATE_INTERVAL_SECS");
+    }
+
+    #[test]
+    fn embed_parents_start_with_the_public_host_and_refuse_urls() {
+        let s = RawConfig {
+            public_url: "https://sev.example.com".into(),
+            embed_parent_hosts: "www.sev.example.com, sev.example.com".into(),
+            ..defaults()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(s.embed_parents, vec!["sev.example.com", "www.sev.example.com"]);
+        let e = error_of(RawConfig { embed_parent_hosts: "https://x.com".into(), ..defaults() });
+        assert_eq!(e.variable, "EMBED_PARENT_HOSTS");
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod bus;
 pub mod config;
 pub mod demo;
 pub mod eventsub;
+pub mod live;
 pub mod router;
 pub mod server;
 pub mod state;

@@ -16,7 +16,7 @@ use app::{App, shell};
 
 use crate::backend::ServerBackend;
 use crate::state::AppState;
-use crate::{auth, demo, eventsub, telemetry};
+use crate::{auth, demo, eventsub, live, telemetry};
 
 pub fn build(state: AppState, mock: Option<&twitch_mock::MockTwitch>) -> Router {
     let backend: SharedBackend = Arc::new(ServerBackend::new(state.clone()));
@@ -26,6 +26,7 @@ pub fn build(state: AppState, mock: Option<&twitch_mock::MockTwitch>) -> Router 
         .merge(auth::routes())
         .merge(eventsub::routes())
         .merge(demo::routes())
+        .merge(live::routes())
         .route("/healthz", get(|| async { "ok" }))
         .leptos_routes_with_context(&state, generate_route_list(App), context, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));

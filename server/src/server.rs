@@ -143,7 +143,9 @@ pub async fn start(
         .reload_port(settings.reload_port)
         .build();
 
+    let connections = crate::live::ConnectionLimits::new(settings.ws_max_per_address);
     let state = AppState {
+        connections,
         settings: Arc::new(settings),
         db,
         twitch: Arc::new(TwitchApi::new(oauth, helix)),

@@ -25,6 +25,8 @@ pub struct AppState {
     pub twitch: Arc<twitch::TwitchApi>,
     pub keys: Arc<Keys>,
     pub bus: Arc<dyn EventBus>,
+    /// Open feed sockets per client address.
+    pub connections: crate::live::ConnectionLimits,
     /// The in-process mock Twitch, in demo mode.
     pub demo: Option<twitch_mock::MockTwitch>,
     pub leptos_options: LeptosOptions,

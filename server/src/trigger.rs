@@ -76,6 +76,9 @@ pub struct TriggerArgs {
     /// The subscription id; by default looked up in sev's database (DATABASE_URL), else random.
     #[arg(short = 'u', long)]
     pub subscription_id: Option<String>,
+    /// The name of the user who acts (follower, subscriber, raider, …), e.g. to test how odd names display.
+    #[arg(long)]
+    pub user_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -159,6 +162,22 @@ async fn post(
     Ok((status, content_type, response.text().await.unwrap_or_default()))
 }
 
+/// Puts `name` in every field naming the acting user (never the broadcaster's own fields).
+fn with_user_name(mut event: Value, name: &str, raid_into: bool) -> Value {
+    if let Some(fields) = event.as_object_mut() {
+        for (key, value) in fields.iter_mut() {
+            // Raids into the channel are acted by the `from` side; raids out of it name the channel there.
+            let acting = key == "user_name"
+                || (key.ends_with("_user_name") && !key.contains("broadcaster"))
+                || (key == "from_broadcaster_user_name" && raid_into);
+            if acting && value.is_string() {
+                *value = Value::String(name.to_string());
+            }
+        }
+    }
+    event
+}
+
 /// Sends the messages; true when every one was answered 2xx.
 pub async fn trigger(settings: &Settings, args: &TriggerArgs) -> Result<bool, String> {
     let spec = spec_for(&args.event, args.version.as_deref(), &args.raid_direction)?;
@@ -199,6 +218,10 @@ pub async fn trigger(settings: &Settings, args: &TriggerArgs) -> Result<bool, St
                 payloads::raid_from(&broadcaster, seq)
             } else {
                 payloads::event(spec.kind, spec.version, &broadcaster, seq)
+            };
+            let event = match &args.user_name {
+                Some(name) => with_user_name(event, name, spec.condition == catalog::ConditionShape::RaidTo),
+                None => event,
             };
             ("notification", payloads::notification_body(&subscription, &event))
         };

@@ -1,41 +1,109 @@
 use leptos::prelude::*;
 
-use crate::events::FeedEvent;
+use super::time_text;
+use crate::events::{EventCategory, FeedEvent};
 
-/// The feed: the newest events, newest first. Rendered on the server so it is right on first paint.
+/// The state of the live connection, shown next to the feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub enum Connection {
+    /// Server-rendered, before the WASM runs (or without JavaScript): nothing to say.
+    Static,
+    Connecting,
+    Live,
+    Reconnecting,
+}
+
+impl Connection {
+    fn text(self) -> &'static str {
+        match self {
+            Connection::Static => "",
+            Connection::Connecting => "connecting…",
+            Connection::Live => "live",
+            Connection::Reconnecting => "reconnecting…",
+        }
+    }
+}
+
+/// The feed: server-rendered from storage so it is right on first paint, then kept live over a WebSocket.
 #[component]
-pub fn Feed(streamer_name: String, events: Vec<FeedEvent>, connected: bool) -> impl IntoView {
-    let empty = events.is_empty();
+pub fn Feed(
+    streamer_id: String,
+    streamer_name: String,
+    events: Vec<FeedEvent>,
+    connected: bool,
+    now_ms: i64,
+    live: RwSignal<bool>,
+) -> impl IntoView {
+    let items = RwSignal::new(events);
+    let fresh = RwSignal::new(Vec::<i64>::new());
+    let connection = RwSignal::new(Connection::Static);
+    let now = RwSignal::new(now_ms);
+
+    #[cfg(feature = "hydrate")]
+    {
+        let streamer_id = streamer_id.clone();
+        Effect::new(move |ran: Option<()>| {
+            if ran.is_none() {
+                super::feed_socket::start(streamer_id.clone(), items, fresh, connection, live, now);
+            }
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (&streamer_id, live);
+
+    let empty_text = format!(
+        "Nothing yet. {streamer_name}'s events appear here the moment they happen: going live, new titles and raids{}",
+        if connected {
+            ", follows, subs, cheers, rewards, hype trains, polls and predictions."
+        } else {
+            ". Follows, subs and cheers need the streamer to connect their channel."
+        }
+    );
+
     view! {
         <section class="card" aria-labelledby="feed-title">
-            <h2 id="feed-title">"Recent events"</h2>
-            {empty
-                .then(|| {
-                    view! {
-                        <p class="empty-feed">
-                            "Nothing yet. " {streamer_name.clone()}
-                            "'s events appear here the moment they happen: going live, new titles and raids"
-                            {if connected { ", follows, subs, cheers and more." } else { "." }}
-                        </p>
-                    }
-                })}
+            <div class="feed-head">
+                <h2 id="feed-title">"Recent events"</h2>
+                <p
+                    class="feed-status"
+                    role="status"
+                    data-state=move || format!("{:?}", connection.get()).to_lowercase()
+                >
+                    {move || connection.get().text()}
+                </p>
+            </div>
+            <Show when=move || items.with(Vec::is_empty)>
+                <p class="empty-feed">{empty_text.clone()}</p>
+            </Show>
             <ol class="feed" aria-label="Recent events">
-                {events.into_iter().map(|e| view! { <FeedItem event=e /> }).collect_view()}
+                <For each=move || items.get() key=|e| e.id let:event>
+                    <FeedItem event now fresh />
+                </For>
             </ol>
         </section>
     }
 }
 
 #[component]
-fn FeedItem(event: FeedEvent) -> impl IntoView {
-    let category = event.category();
+fn FeedItem(event: FeedEvent, now: RwSignal<i64>, fresh: RwSignal<Vec<i64>>) -> impl IntoView {
+    let category: EventCategory = event.category();
+    let id = event.id;
+    let at = event.occurred_at_ms;
+    let class = move || {
+        let base = format!("feed-item cat-{}", category.key());
+        if fresh.with(|f| f.contains(&id)) { format!("{base} fresh") } else { base }
+    };
     view! {
-        <li class=format!("feed-item cat-{}", category.key()) data-event-id=event.id.to_string()>
+        <li class=class data-event-id=id.to_string() data-type=event.subscription_type.clone()>
             <span class="feed-icon" aria-hidden="true">
                 {category.icon()}
             </span>
             <span class="feed-label">{category.label()}</span>
             <span class="feed-summary">{event.summary()}</span>
+            <time class="feed-time" datetime=time_text::iso(at) title=time_text::exact(at)>
+                {move || time_text::relative(at, now.get())}
+            </time>
         </li>
     }
 }

@@ -1,11 +1,15 @@
 //! One module per page.
 
+mod embeds;
 mod favorite_form;
 mod feed;
+#[cfg(feature = "hydrate")]
+mod feed_socket;
 mod home;
 mod not_found;
 mod signin_failed;
 mod streamer;
+mod time_text;
 
 pub use home::HomePage;
 pub use not_found::NotFound;

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
+use super::embeds::Embeds;
 use super::feed::Feed;
 use super::not_found::NotFound;
 use crate::api::get_streamer_page;
@@ -43,6 +44,7 @@ pub fn StreamerPage() -> impl IntoView {
 fn Streamer(data: StreamerPageData) -> impl IntoView {
     let p = data.profile.clone();
     let name = p.display_name.clone();
+    let live = RwSignal::new(data.live);
     view! {
         <Title text=format!("{} · sev", p.display_name) />
         <section class="card streamer-head" aria-labelledby="streamer-name">
@@ -51,8 +53,11 @@ fn Streamer(data: StreamerPageData) -> impl IntoView {
                 <h1 id="streamer-name">{p.display_name.clone()}</h1>
                 <p class="muted">
                     "twitch.tv/" {p.login.clone()} " · "
-                    <span class=if data.live { "live-badge on" } else { "live-badge" } data-testid="live-state">
-                        {if data.live { "Live" } else { "Offline" }}
+                    <span
+                        class=move || if live.get() { "live-badge on" } else { "live-badge" }
+                        data-testid="live-state"
+                    >
+                        {move || if live.get() { "Live" } else { "Offline" }}
                     </span>
                 </p>
             </div>
@@ -61,6 +66,17 @@ fn Streamer(data: StreamerPageData) -> impl IntoView {
             </a>
         </section>
         {data.problem.clone().map(|problem| view! { <p class="notice problem" role="alert">{problem}</p> })}
+        <div class="streamer-layout">
+            <Embeds login=p.login.clone() display_name=name.clone() parents=data.embed_parents.clone() />
+            <Feed
+                streamer_id=p.twitch_id.clone()
+                streamer_name=name.clone()
+                events=data.events.clone()
+                connected=data.connected
+                now_ms=data.now_ms
+                live
+            />
+        </div>
         <section class="card" aria-labelledby="what-you-see">
             <h2 id="what-you-see">"What you will see"</h2>
             <p>
@@ -107,6 +123,5 @@ fn Streamer(data: StreamerPageData) -> impl IntoView {
                     }
                 })}
         </section>
-        <Feed streamer_name=name events=data.events connected=data.connected />
     }
 }

@@ -16,7 +16,20 @@ pub mod tokens;
 use axum::Router;
 use axum::routing::{get, post};
 
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use http::HeaderMap;
+
 use crate::state::AppState;
+
+/// `/streamer` with no login: the viewer's favorite, or home when there is none (or nobody is signed in).
+async fn favorite_page(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    let favorite = session::viewer(&app, &headers).await.ok().flatten().and_then(|v| v.favorite);
+    match favorite {
+        Some(f) => Redirect::to(&format!("/streamer/{}", f.login)).into_response(),
+        None => Redirect::to("/").into_response(),
+    }
+}
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -24,4 +37,5 @@ pub fn routes() -> Router<AppState> {
         .route("/auth/connect", get(sign_in::connect))
         .route("/auth/callback", get(sign_in::callback))
         .route("/auth/logout", post(sign_out::sign_out))
+        .route("/streamer", get(favorite_page))
 }

@@ -1,0 +1,147 @@
+//! The streamer page's WebSocket: a live feed per streamer, with catch-up from storage.
+//!
+//! Each connection subscribes to the bus *before* reading storage, so no event can fall between the catch-up and
+//! the live stream; ids that were already sent are skipped, so none shows twice. A client that stops reading
+//! never delays the others: the bus never waits for it, and when it falls behind it gets a fresh catch-up from
+//! storage. Pings find dead connections; a client that neither reads nor answers is closed.
+
+mod limits;
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use http::header::ORIGIN;
+use http::{HeaderMap, StatusCode};
+use serde::Deserialize;
+use tokio::sync::broadcast::error::RecvError;
+
+use app::live::ServerMessage;
+
+use crate::state::AppState;
+
+pub use limits::ConnectionLimits;
+
+/// How often the server pings; two silent intervals close the connection.
+const PING_EVERY: Duration = Duration::from_secs(20);
+/// Longest a send may take before the client counts as stalled.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// Clients only send pongs and closes: frames are tiny.
+const MAX_INCOMING_BYTES: usize = 1024;
+/// Most events in one catch-up: the page shows ten, so a long absence needs only the newest.
+const CATCHUP_LIMIT: i64 = 100;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/ws/streamer/{streamer_id}", get(upgrade))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Resume {
+    after: Option<i64>,
+}
+
+/// The origin pages are served from, e.g. `https://sev.example.com`.
+fn allowed_origin(app: &AppState) -> String {
+    app.settings.public_url.origin().ascii_serialization()
+}
+
+async fn upgrade(
+    ws: WebSocketUpgrade,
+    State(app): State<AppState>,
+    Path(streamer_id): Path<String>,
+    Query(resume): Query<Resume>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let origin = headers.get(ORIGIN).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if origin != allowed_origin(&app) {
+        tracing::warn!(origin, "WebSocket refused: foreign origin");
+        return (StatusCode::FORBIDDEN, "this feed can only be opened from sev's own pages").into_response();
+    }
+    if streamer_id.is_empty() || streamer_id.len() > 32 || !streamer_id.chars().all(|c| c.is_ascii_digit()) {
+        return (StatusCode::BAD_REQUEST, "a streamer id is a Twitch user id: digits only").into_response();
+    }
+    let Some(permit) = app.connections.acquire(peer.ip()) else {
+        return (StatusCode::TOO_MANY_REQUESTS, "too many open feeds from this address; close some tabs")
+            .into_response();
+    };
+    ws.max_message_size(MAX_INCOMING_BYTES).max_frame_size(MAX_INCOMING_BYTES).on_upgrade(move |socket| async move {
+        serve(app, socket, streamer_id, resume.after).await;
+        drop(permit);
+    })
+}
+
+/// Sends one message, giving up on a client that does not take it in time.
+async fn send(socket: &mut WebSocket, message: &ServerMessage) -> bool {
+    let Ok(text) = serde_json::to_string(message) else { return false };
+    matches!(tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Text(text.into()))).await, Ok(Ok(())))
+}
+
+/// Sends what storage holds after `last` (a catch-up) and returns the newest id sent.
+async fn catch_up(app: &AppState, socket: &mut WebSocket, streamer_id: &str, last: i64) -> Option<i64> {
+    let events = match app.db.events_after(streamer_id, last, CATCHUP_LIMIT).await {
+        Ok(events) => events,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read events for a catch-up");
+            return Some(last);
+        }
+    };
+    let newest = events.last().map_or(last, |e| e.id);
+    send(socket, &ServerMessage::Catchup { events }).await.then_some(newest)
+}
+
+async fn serve(app: AppState, mut socket: WebSocket, streamer_id: String, after: Option<i64>) {
+    let mut events = app.bus.subscribe(&streamer_id);
+    // Without `after`, the client wants only what happens from now on.
+    let mut last = match after {
+        Some(after) => match catch_up(&app, &mut socket, &streamer_id, after).await {
+            Some(newest) => newest,
+            None => return,
+        },
+        None => i64::MIN,
+    };
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.tick().await;
+    let mut heard = Instant::now();
+    loop {
+        tokio::select! {
+            received = events.recv() => match received {
+                Ok(event) if event.id > last => {
+                    let id = event.id;
+                    if !send(&mut socket, &ServerMessage::Event { event: Box::new(event) }).await {
+                        break;
+                    }
+                    last = id;
+                }
+                Ok(_) => {}
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::info!(missed, streamer = %streamer_id, "slow feed client resynced from storage");
+                    match catch_up(&app, &mut socket, &streamer_id, last.max(0)).await {
+                        Some(newest) => last = newest,
+                        None => break,
+                    }
+                }
+                Err(RecvError::Closed) => break,
+            },
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(_)) => heard = Instant::now(),
+            },
+            _ = ping.tick() => {
+                if heard.elapsed() > 2 * PING_EVERY {
+                    tracing::debug!("feed client stopped answering pings");
+                    break;
+                }
+                let sent = tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Ping(Vec::new().into()))).await;
+                if !matches!(sent, Ok(Ok(()))) {
+                    break;
+                }
+            }
+        }
+    }
+    let _ = socket.send(Message::Close(None)).await;
+}
