@@ -78,7 +78,10 @@ mod tests {
         let event = event(3);
         let text = serde_json::to_string(&ServerMessage::Event { event: Box::new(event.clone()) }).unwrap();
         assert!(text.starts_with(r#"{"type":"event""#), "{text}");
-        assert_eq!(serde_json::from_str::<ServerMessage>(&text).unwrap(), ServerMessage::Event { event: Box::new(event) });
+        assert_eq!(
+            serde_json::from_str::<ServerMessage>(&text).unwrap(),
+            ServerMessage::Event { event: Box::new(event) }
+        );
         assert_eq!(socket_path("42", Some(7)), "/ws/streamer/42?after=7");
     }
 }

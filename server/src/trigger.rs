@@ -43,12 +43,12 @@ const ALIASES: &[(&str, &str)] = &[
 pub struct TriggerArgs {
     /// The event type (e.g. channel.follow) or a Twitch CLI alias (e.g. follow, raid, streamup).
     pub event: String,
-    /// Where to send it: sev's callback, e.g. http://localhost:3000/eventsub/callback.
+    /// Where to send it; by default sev's own callback under PUBLIC_URL.
     #[arg(short = 'F', long)]
-    pub forward_address: String,
-    /// The EventSub secret to sign with (sev's EVENTSUB_SECRET).
+    pub forward_address: Option<String>,
+    /// The secret to sign with; by default sev's EVENTSUB_SECRET (in demo mode, the one stored in its database).
     #[arg(short = 's', long)]
-    pub secret: String,
+    pub secret: Option<String>,
     /// The broadcaster, by login or numeric id.
     #[arg(short = 'b', long, default_value = "sevdemo")]
     pub broadcaster: String,
@@ -178,8 +178,26 @@ fn with_user_name(mut event: Value, name: &str, raid_into: bool) -> Value {
     event
 }
 
+/// The secret sev signs with: the setting, or the one demo mode generated and stored.
+async fn sev_secret(settings: &Settings) -> Result<String, String> {
+    if let Some(secret) = &settings.eventsub_secret {
+        return Ok(secret.expose().to_string());
+    }
+    let db = Db::open(&settings.database_url, 1).await.map_err(|e| format!("cannot read DATABASE_URL: {e}"))?;
+    db.stored_secret("eventsub_secret")
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| "no --secret given and sev has not generated an EVENTSUB_SECRET yet; start sev once".to_string())
+}
+
 /// Sends the messages; true when every one was answered 2xx.
 pub async fn trigger(settings: &Settings, args: &TriggerArgs) -> Result<bool, String> {
+    let forward_address =
+        args.forward_address.clone().unwrap_or_else(|| settings.public(crate::eventsub::CALLBACK_PATH));
+    let secret = match &args.secret {
+        Some(s) => s.clone(),
+        None => sev_secret(settings).await?,
+    };
     let spec = spec_for(&args.event, args.version.as_deref(), &args.raid_direction)?;
     let broadcaster = broadcaster_profile(&args.broadcaster);
     let user = if spec.condition == catalog::ConditionShape::ClientId { "sev-client" } else { broadcaster.id.as_str() };
@@ -203,7 +221,7 @@ pub async fn trigger(settings: &Settings, args: &TriggerArgs) -> Result<bool, St
         spec.kind,
         spec.version,
         &condition,
-        &args.forward_address,
+        &forward_address,
         status,
         0,
     );
@@ -228,7 +246,7 @@ pub async fn trigger(settings: &Settings, args: &TriggerArgs) -> Result<bool, St
         let message_id = args.message_id.clone().unwrap_or_else(payloads::new_message_id);
         let timestamp = args.timestamp.clone().unwrap_or_else(payloads::now_timestamp);
         let headers = payloads::signed_headers(
-            &args.secret,
+            &secret,
             &message_id,
             &timestamp,
             message_type,
@@ -236,7 +254,7 @@ pub async fn trigger(settings: &Settings, args: &TriggerArgs) -> Result<bool, St
             spec.version,
             &body,
         );
-        let (status, _, text) = post(&client, &args.forward_address, headers, body).await?;
+        let (status, _, text) = post(&client, &forward_address, headers, body).await?;
         let ok = (200..300).contains(&status);
         all_ok &= ok;
         let mark = if ok { "✔" } else { "✗" };

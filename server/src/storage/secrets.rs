@@ -14,4 +14,11 @@ impl Db {
         let row = sqlx::query!("SELECT value FROM instance_secrets WHERE name = ?", name).fetch_one(&self.pool).await?;
         Ok(row.value)
     }
+
+    /// An instance secret, if one was generated.
+    pub async fn stored_secret(&self, name: &str) -> Result<Option<String>, StorageError> {
+        let row =
+            sqlx::query!("SELECT value FROM instance_secrets WHERE name = ?", name).fetch_optional(&self.pool).await?;
+        Ok(row.map(|r| r.value))
+    }
 }
