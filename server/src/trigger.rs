@@ -245,15 +245,8 @@ pub async fn trigger(settings: &Settings, args: &TriggerArgs) -> Result<bool, St
         };
         let message_id = args.message_id.clone().unwrap_or_else(payloads::new_message_id);
         let timestamp = args.timestamp.clone().unwrap_or_else(payloads::now_timestamp);
-        let headers = payloads::signed_headers(
-            &secret,
-            &message_id,
-            &timestamp,
-            message_type,
-            spec.kind,
-            spec.version,
-            &body,
-        );
+        let headers =
+            payloads::signed_headers(&secret, &message_id, &timestamp, message_type, spec.kind, spec.version, &body);
         let (status, _, text) = post(&client, &forward_address, headers, body).await?;
         let ok = (200..300).contains(&status);
         all_ok &= ok;

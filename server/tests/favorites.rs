@@ -140,3 +140,15 @@ async fn an_unknown_streamer_page_is_a_404_with_a_way_back() {
     let r = browser().get(app.url("/no/such/page")).send().await.unwrap();
     assert_eq!(r.status(), 404);
 }
+
+#[tokio::test]
+async fn streamer_without_a_login_goes_to_the_favorite_or_home() {
+    let app = TestApp::start().await;
+    let anonymous = browser().get(app.url("/streamer")).send().await.unwrap();
+    assert_eq!(location(&anonymous), "/");
+    let client = browser();
+    app.sign_in(&client, "fan_six").await;
+    assert_eq!(location(&client.get(app.url("/streamer")).send().await.unwrap()), "/");
+    set_favorite(&app, &client, "retro_rex").await;
+    assert_eq!(location(&client.get(app.url("/streamer")).send().await.unwrap()), "/streamer/retro_rex");
+}

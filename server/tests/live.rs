@@ -205,8 +205,9 @@ async fn connecting_without_after_gets_only_new_events() {
 /// Events of this size fill a socket's buffers after a few hundred, so a client that stops reading really
 /// stalls its connection (and falls behind on the bus) long before the test stops publishing.
 const BIG_TITLE_BYTES: usize = 32 * 1024;
-/// More than the bus buffer (256) plus what the kernel buffers for the stalled socket (about 4 MiB).
-const MANY_EVENTS: i64 = 600;
+/// More than the bus buffer (256) plus what the kernel buffers for the stalled socket (at most 4 MiB, 128 events;
+/// about 90 in practice).
+const MANY_EVENTS: i64 = 500;
 const BATCH: i64 = 50;
 
 fn big_event(streamer_id: &str, id: i64) -> FeedEvent {
@@ -264,16 +265,14 @@ async fn a_stalled_client_does_not_slow_a_fast_one() {
             assert!(event.summary().contains(&format!("{id:06}")), "the event arrives whole");
         }
         next_id = batch_end;
-        eprintln!("BATCH {batch_end} at {:?}", started.elapsed());
     }
     let took = started.elapsed();
-    eprintln!("TOOK {took:?}");
     assert!(took < Duration::from_secs(2), "the fast client took {took:?} for {MANY_EVENTS} events");
     assert_quiet(&mut fast).await;
 
     // The stalled client fell behind but was kept: once it reads, it gets what its socket held, a catch-up
     // from storage (empty here: these events were never stored), then the bus's newest events, in order.
-    let mut events = 0;
+    let mut received = 0;
     let mut catchups = 0;
     let mut last = 0;
     while last < MANY_EVENTS {
@@ -281,7 +280,7 @@ async fn a_stalled_client_does_not_slow_a_fast_one() {
             ServerMessage::Event { event } => {
                 assert!(event.id > last, "event {} after {last}", event.id);
                 last = event.id;
-                events += 1;
+                received += 1;
             }
             ServerMessage::Catchup { events } => {
                 assert!(events.is_empty(), "nothing was stored: {}", events.len());
@@ -289,8 +288,8 @@ async fn a_stalled_client_does_not_slow_a_fast_one() {
             }
         }
     }
-    assert!(catchups >= 1, "the stalled client never lagged ({events} events): the test did not stall it");
-    assert!(events < MANY_EVENTS, "a lagging client skips what it missed; it got {events}");
+    assert!(catchups >= 1, "the stalled client never lagged ({received} events): the test did not stall it");
+    assert!(received < MANY_EVENTS, "a lagging client skips what it missed; it got {received}");
 
     // It is still live afterwards.
     app.state().bus.publish(big_event(streamer, MANY_EVENTS + 1));

@@ -195,3 +195,18 @@ async fn verify_subscription_checks_the_challenge_answer() {
     assert_eq!(not_ours.status.code(), Some(1), "{}", text(&not_ours));
     assert!(text(&not_ours).contains("answered 403"), "{}", text(&not_ours));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operators_see_each_subscription_and_its_state() {
+    let app = TestApp::start().await;
+    app.viewer_picking("big_fan", "pixel_panda").await;
+    // Statuses are what Twitch last said: pending until a reconcile reads Twitch's list (or events arrive).
+    assert!(text(&sev(&app, &["subscriptions"])).contains("webhook_callback_verification_pending"));
+    sev::subscriptions::reconcile(app.state()).await.unwrap();
+    let out = sev(&app, &["subscriptions"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let listing = text(&out);
+    assert_eq!(listing.matches(" enabled ").count(), 5, "{listing}");
+    assert!(listing.contains("channel.raid") && listing.contains("stream.online"), "{listing}");
+    assert!(listing.contains(&user_id_for("pixel_panda")));
+}

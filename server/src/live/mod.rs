@@ -7,6 +7,7 @@
 
 mod limits;
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -81,48 +82,78 @@ async fn send(socket: &mut WebSocket, message: &ServerMessage) -> bool {
     matches!(tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Text(text.into()))).await, Ok(Ok(())))
 }
 
-/// Sends what storage holds after `last` (a catch-up) and returns the newest id sent.
-async fn catch_up(app: &AppState, socket: &mut WebSocket, streamer_id: &str, last: i64) -> Option<i64> {
-    let events = match app.db.events_after(streamer_id, last, CATCHUP_LIMIT).await {
+/// The ids a connection has sent lately. Concurrent webhooks can publish a newer event before an older one, so
+/// "already sent" is remembered by id rather than inferred from the highest id.
+struct Sent {
+    recent: VecDeque<i64>,
+    newest: i64,
+}
+
+impl Sent {
+    const REMEMBERED: usize = 1024;
+
+    fn new(newest: i64) -> Self {
+        Sent { recent: VecDeque::new(), newest }
+    }
+
+    fn contains(&self, id: i64) -> bool {
+        self.recent.contains(&id)
+    }
+
+    fn record(&mut self, id: i64) {
+        if self.recent.len() == Self::REMEMBERED {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(id);
+        self.newest = self.newest.max(id);
+    }
+}
+
+/// Sends what storage holds after `sent.newest` (a catch-up). False when the client is gone, or storage failed:
+/// then the connection closes and the page reconnects and asks again, rather than silently missing events.
+async fn catch_up(app: &AppState, socket: &mut WebSocket, streamer_id: &str, sent: &mut Sent) -> bool {
+    let events = match app.db.events_after(streamer_id, sent.newest.max(0), CATCHUP_LIMIT).await {
         Ok(events) => events,
         Err(e) => {
             tracing::error!(error = %e, "cannot read events for a catch-up");
-            return Some(last);
+            return false;
         }
     };
-    let newest = events.last().map_or(last, |e| e.id);
-    send(socket, &ServerMessage::Catchup { events }).await.then_some(newest)
+    let ids: Vec<i64> = events.iter().map(|e| e.id).collect();
+    if !send(socket, &ServerMessage::Catchup { events }).await {
+        return false;
+    }
+    for id in ids {
+        sent.record(id);
+    }
+    true
 }
 
 async fn serve(app: AppState, mut socket: WebSocket, streamer_id: String, after: Option<i64>) {
     let mut events = app.bus.subscribe(&streamer_id);
     // Without `after`, the client wants only what happens from now on.
-    let mut last = match after {
-        Some(after) => match catch_up(&app, &mut socket, &streamer_id, after).await {
-            Some(newest) => newest,
-            None => return,
-        },
-        None => i64::MIN,
-    };
+    let mut sent = Sent::new(after.unwrap_or(i64::MIN));
+    if after.is_some() && !catch_up(&app, &mut socket, &streamer_id, &mut sent).await {
+        return;
+    }
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
     let mut heard = Instant::now();
     loop {
         tokio::select! {
             received = events.recv() => match received {
-                Ok(event) if event.id > last => {
+                Ok(event) if !sent.contains(event.id) => {
                     let id = event.id;
                     if !send(&mut socket, &ServerMessage::Event { event: Box::new(event) }).await {
                         break;
                     }
-                    last = id;
+                    sent.record(id);
                 }
                 Ok(_) => {}
                 Err(RecvError::Lagged(missed)) => {
                     tracing::info!(missed, streamer = %streamer_id, "slow feed client resynced from storage");
-                    match catch_up(&app, &mut socket, &streamer_id, last.max(0)).await {
-                        Some(newest) => last = newest,
-                        None => break,
+                    if !catch_up(&app, &mut socket, &streamer_id, &mut sent).await {
+                        break;
                     }
                 }
                 Err(RecvError::Closed) => break,
