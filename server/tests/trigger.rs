@@ -206,7 +206,10 @@ async fn operators_see_each_subscription_and_its_state() {
     let out = sev(&app, &["subscriptions"]);
     assert!(out.status.success(), "{}", text(&out));
     let listing = text(&out);
-    assert_eq!(listing.matches(" enabled ").count(), 5, "{listing}");
+    let panda = user_id_for("pixel_panda");
+    let enabled = listing.lines().filter(|l| l.starts_with(&panda) && l.contains(" enabled ")).count();
+    assert_eq!(enabled, 5, "{listing}");
+    assert!(listing.lines().any(|l| l.starts_with("(app)") && l.contains("user.authorization.revoke")));
     assert!(listing.contains("channel.raid") && listing.contains("stream.online"), "{listing}");
     assert!(listing.contains(&user_id_for("pixel_panda")));
 }
