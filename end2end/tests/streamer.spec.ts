@@ -42,6 +42,11 @@ test("twelve triggered events appear within a second each, newest first, ten rem
     await expect(feedItems(page).first()).toHaveClass(/fresh/);
   }
   await expect(feedItems(page)).toHaveCount(10);
+  // The last two were stream.online then stream.offline: the badge followed them.
+  await expect(page.getByTestId("live-state")).toHaveText("Offline");
+  trigger(["stream.online", "-b", "cozy_cat_tv", "--seq", "2000"]);
+  await expect(page.getByTestId("live-state")).toHaveText("Live");
+  await expect(feedItems(page)).toHaveCount(10);
   const ids = await feedItems(page).evaluateAll((items) => items.map((li) => Number(li.getAttribute("data-event-id"))));
   expect([...ids].sort((a, b) => b - a)).toEqual(ids);
   expect(new Set(ids).size).toBe(10);
@@ -127,4 +132,12 @@ test("after a server restart the page reconnects and shows every event once", as
   } finally {
     await server.stop();
   }
+});
+
+test("in demo mode one click fills the feed with realistic events", async ({ page }) => {
+  await openStreamer(page, uniqueLogin("e2e_demo"), "sevdemo");
+  await page.getByRole("button", { name: "Fill the feed with demo events" }).click();
+  await expect.poll(() => feedItems(page).count()).toBeGreaterThanOrEqual(5);
+  const labels = await page.locator("ol.feed .feed-label").allTextContents();
+  expect(new Set(labels).size).toBeGreaterThan(1);
 });

@@ -327,8 +327,7 @@ async fn reconcile_deletes_orphans_and_recreates_what_twitch_lost() {
 async fn a_streamer_nobody_picks_loses_their_subscriptions_after_the_grace_period() {
     let app = TestApp::start_with(common::Options { subscription_grace_secs: 0, ..Default::default() }).await;
     let panda = user_id_for("pixel_panda");
-    let fan = app.viewer_picking("big_fan", "pixel_panda").await;
-    let _ = fan;
+    app.viewer_picking("big_fan", "pixel_panda").await;
     assert_eq!(app.mock_subscriptions_of(&panda).len(), PUBLIC_TYPES);
     // The only fan picks someone else.
     sqlx::query("UPDATE users SET favorite_streamer_id = NULL").execute(&app.db().await).await.unwrap();
@@ -409,4 +408,45 @@ async fn the_cost_limit_yields_a_clear_error_and_no_retry_loop() {
 
     let page = browser().get(app.url("/streamer/retro_rex")).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("subscription limit"), "the streamer page tells viewers");
+}
+
+#[tokio::test]
+async fn a_subscription_twitch_already_has_is_adopted_on_409() {
+    let app = TestApp::start().await;
+    let panda = user_id_for("pixel_panda");
+    app.viewer_picking("big_fan", "pixel_panda").await;
+    let before: Vec<String> = app.mock_subscriptions_of(&panda).into_iter().map(|s| s.id).collect();
+    // sev forgets its rows (say, a restored backup); Twitch still has the subscriptions.
+    sqlx::query("DELETE FROM eventsub_subscriptions").execute(&app.db().await).await.unwrap();
+    let ensured = sev::subscriptions::ensure_streamer(app.state(), &panda).await.unwrap();
+    assert_eq!((ensured.created, ensured.adopted), (0, PUBLIC_TYPES), "{ensured:?}");
+    let after: Vec<String> = app.mock_subscriptions_of(&panda).into_iter().map(|s| s.id).collect();
+    assert_eq!(before, after, "nothing new at Twitch");
+    let stored: Vec<String> = sqlx::query_scalar(&format!(
+        "SELECT twitch_id FROM eventsub_subscriptions WHERE streamer_id = '{panda}' ORDER BY twitch_id"
+    ))
+    .fetch_all(&app.db().await)
+    .await
+    .unwrap();
+    let mut expected = before.clone();
+    expected.sort();
+    assert_eq!(stored, expected, "sev knows Twitch's ids again");
+}
+
+#[tokio::test]
+async fn an_app_token_twitch_rejects_is_fetched_again() {
+    let app = TestApp::start().await;
+    let token = app.state().twitch.app_token().await.unwrap();
+    let r = reqwest::Client::new()
+        .post(format!("http://{}/oauth2/revoke", app.mock_addr))
+        .form(&[("client_id", common::CLIENT_ID), ("token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let fetches = app.mock.request_count("/oauth2/token");
+    app.viewer_picking("big_fan", "pixel_panda").await;
+    assert_eq!(app.mock_subscriptions_of(&user_id_for("pixel_panda")).len(), PUBLIC_TYPES);
+    assert_eq!(app.mock.request_count("/oauth2/token"), fetches + 2, "one code exchange, one new app token");
+    assert_ne!(app.state().twitch.app_token().await.unwrap(), token);
 }

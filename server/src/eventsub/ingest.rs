@@ -1,5 +1,5 @@
 //! Accepting a verified message: deduplicate it durably, store the event, then publish it. Storing happens before
-//! the answer (so an acknowledged event is never lost); publishing, the slower fan-out, happens after.
+//! the answer, so an acknowledged event is never lost; the fan-out to pages happens in each socket's own task.
 
 use serde_json::Value;
 
@@ -79,8 +79,9 @@ pub async fn notification(app: &AppState, message_id: &str, envelope: &Envelope)
         _ => {}
     }
     tracing::info!(id = feed_event.id, kind = %sub.kind, streamer = %streamer_id, "event stored");
-    let bus = app.bus.clone();
-    tokio::spawn(async move { bus.publish(feed_event) });
+    // Publishing hands the event to a broadcast channel and never waits for a subscriber, so it cannot hold up
+    // the acknowledgement.
+    app.bus.publish(feed_event);
     Ok(())
 }
 

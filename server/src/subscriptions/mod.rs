@@ -101,7 +101,7 @@ pub async fn drop_subscriptions(
         if only_authorized && !needs_auth {
             continue;
         }
-        if delete_at_twitch(app, &row).await {
+        if delete_at_twitch(app, row.twitch_id.as_deref()).await {
             app.db.delete_subscription_row(row.row_id).await?;
             dropped += 1;
         }
@@ -109,9 +109,9 @@ pub async fn drop_subscriptions(
     Ok(dropped)
 }
 
-/// Deletes the Twitch side of a row; true when it is gone (or never existed).
-async fn delete_at_twitch(app: &AppState, row: &SubscriptionRow) -> bool {
-    let Some(id) = row.twitch_id.as_deref() else { return true };
+/// Deletes a subscription at Twitch; true when it is gone (or never existed: `None`).
+async fn delete_at_twitch(app: &AppState, twitch_id: Option<&str>) -> bool {
+    let Some(id) = twitch_id else { return true };
     match app
         .twitch
         .with_app_token(|token| async move { app.twitch.helix().delete_subscription(&token, id).await })

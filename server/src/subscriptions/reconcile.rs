@@ -133,20 +133,7 @@ pub async fn reconcile(app: &AppState) -> Result<Report, TwitchError> {
             continue;
         }
         // An orphan, a duplicate, or a dead subscription (failed or revoked): delete it at Twitch.
-        let row = SubscriptionRow {
-            row_id: 0,
-            twitch_id: Some(sub.id.clone()),
-            streamer_id: None,
-            kind: sub.kind.clone(),
-            version: sub.version.clone(),
-            condition_key: key.2.clone(),
-            condition: String::new(),
-            status: sub.status.clone(),
-            cost: sub.cost,
-            last_error: None,
-            updated_at: 0,
-        };
-        if delete_at_twitch(app, &row).await && !wanted.contains_key(&key) {
+        if delete_at_twitch(app, Some(&sub.id)).await && !wanted.contains_key(&key) {
             report.orphans_deleted += 1;
         }
     }
