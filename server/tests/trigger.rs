@@ -21,6 +21,14 @@ fn sev(app: &TestApp, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `sev trigger <kind> -F <sev's callback> -s <secret> -b pixel_panda <extra…>`.
+fn trigger_panda(app: &TestApp, kind: &str, extra: &[&str]) -> Output {
+    let callback = app.callback();
+    let mut args = vec!["trigger", kind, "-F", callback.as_str(), "-s", EVENTSUB_SECRET, "-b", "pixel_panda"];
+    args.extend_from_slice(extra);
+    sev(app, &args)
+}
+
 fn text(out: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
@@ -39,24 +47,9 @@ async fn connected_streamer(app: &TestApp) {
 async fn trigger_sends_a_signed_event_of_every_type_that_sev_stores() {
     let app = TestApp::start().await;
     connected_streamer(&app).await;
-    let callback = app.callback();
     for spec in STREAMER_SUBSCRIPTIONS {
         let direction = if spec.condition == ConditionShape::RaidFrom { "from" } else { "to" };
-        let out = sev(
-            &app,
-            &[
-                "trigger",
-                spec.kind,
-                "-F",
-                &callback,
-                "-s",
-                EVENTSUB_SECRET,
-                "-b",
-                "pixel_panda",
-                "--raid-direction",
-                direction,
-            ],
-        );
+        let out = trigger_panda(&app, spec.kind, &["--raid-direction", direction]);
         assert!(out.status.success(), "{}: {}", spec.kind, text(&out));
         assert!(text(&out).contains("→ 204"), "{}", text(&out));
     }
@@ -75,10 +68,7 @@ async fn trigger_sends_a_signed_event_of_every_type_that_sev_stores() {
 async fn trigger_sends_several_and_understands_the_cli_aliases() {
     let app = TestApp::start().await;
     app.viewer_picking("big_fan", "pixel_panda").await;
-    let out = sev(
-        &app,
-        &["trigger", "raid", "-F", &app.callback(), "-s", EVENTSUB_SECRET, "-b", "pixel_panda", "--count", "3"],
-    );
+    let out = trigger_panda(&app, "raid", &["--count", "3"]);
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(app.count("SELECT COUNT(*) FROM events WHERE kind = 'channel.raid'").await, 3);
 }
@@ -87,22 +77,9 @@ async fn trigger_sends_several_and_understands_the_cli_aliases() {
 async fn a_replayed_message_id_is_acknowledged_but_stored_once() {
     let app = TestApp::start().await;
     app.viewer_picking("big_fan", "pixel_panda").await;
-    let args = [
-        "trigger",
-        "channel.update",
-        "-F",
-        &app.callback(),
-        "-s",
-        EVENTSUB_SECRET,
-        "-b",
-        "pixel_panda",
-        "--message-id",
-        "the-same-message",
-        "--seq",
-        "4",
-    ];
-    assert!(sev(&app, &args).status.success());
-    let again = sev(&app, &args);
+    let args = ["--message-id", "the-same-message", "--seq", "4"];
+    assert!(trigger_panda(&app, "channel.update", &args).status.success());
+    let again = trigger_panda(&app, "channel.update", &args);
     assert!(again.status.success(), "a resend is acknowledged: {}", text(&again));
     assert_eq!(app.count("SELECT COUNT(*) FROM events").await, 1);
 }
@@ -111,21 +88,7 @@ async fn a_replayed_message_id_is_acknowledged_but_stored_once() {
 async fn an_out_of_date_timestamp_or_a_wrong_secret_is_refused() {
     let app = TestApp::start().await;
     app.viewer_picking("big_fan", "pixel_panda").await;
-    let stale = sev(
-        &app,
-        &[
-            "trigger",
-            "stream.online",
-            "-F",
-            &app.callback(),
-            "-s",
-            EVENTSUB_SECRET,
-            "-b",
-            "pixel_panda",
-            "--timestamp",
-            "2020-01-01T00:00:00.000000000Z",
-        ],
-    );
+    let stale = trigger_panda(&app, "stream.online", &["--timestamp", "2020-01-01T00:00:00.000000000Z"]);
     assert_eq!(stale.status.code(), Some(1));
     assert!(text(&stale).contains("→ 403") && text(&stale).contains("ten minutes"), "{}", text(&stale));
     let forged =
@@ -138,21 +101,7 @@ async fn an_out_of_date_timestamp_or_a_wrong_secret_is_refused() {
 async fn trigger_sends_a_revocation_that_sev_handles() {
     let app = TestApp::start().await;
     app.viewer_picking("big_fan", "pixel_panda").await;
-    let out = sev(
-        &app,
-        &[
-            "trigger",
-            "stream.online",
-            "-F",
-            &app.callback(),
-            "-s",
-            EVENTSUB_SECRET,
-            "-b",
-            "pixel_panda",
-            "--status",
-            "user_removed",
-        ],
-    );
+    let out = trigger_panda(&app, "stream.online", &["--status", "user_removed"]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("revocation"));
     let status: String = sqlx::query_scalar("SELECT status FROM eventsub_subscriptions WHERE kind = 'stream.online'")

@@ -25,6 +25,19 @@ impl Connection {
     }
 }
 
+/// The signals the live connection updates.
+#[derive(Clone, Copy)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub struct FeedView {
+    /// Shown events, newest first.
+    pub items: RwSignal<Vec<FeedEvent>>,
+    /// Ids that just arrived, highlighted for a moment.
+    pub fresh: RwSignal<Vec<i64>>,
+    pub connection: RwSignal<Connection>,
+    /// Whether the streamer is live, for the badge at the top of the page.
+    pub live: RwSignal<bool>,
+}
+
 /// The feed: server-rendered from storage so it is right on first paint, then kept live over a WebSocket.
 #[component]
 pub fn Feed(
@@ -45,7 +58,7 @@ pub fn Feed(
         let streamer_id = streamer_id.clone();
         Effect::new(move |ran: Option<()>| {
             if ran.is_none() {
-                super::feed_socket::start(streamer_id.clone(), items, fresh, connection, live, now);
+                super::feed_socket::start(streamer_id.clone(), FeedView { items, fresh, connection, live }, now);
             }
         });
     }

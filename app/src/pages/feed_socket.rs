@@ -8,7 +8,7 @@ use gloo_net::websocket::futures::WebSocket;
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 
-use super::feed::Connection;
+use super::feed::{Connection, FeedView};
 use crate::events::FeedEvent;
 use crate::live::{ServerMessage, merge, socket_path};
 
@@ -24,26 +24,14 @@ fn socket_url(path: &str) -> Option<String> {
 }
 
 /// Starts the connection loop and the clock that keeps relative times current.
-pub fn start(
-    streamer_id: String,
-    items: RwSignal<Vec<FeedEvent>>,
-    fresh: RwSignal<Vec<i64>>,
-    connection: RwSignal<Connection>,
-    live: RwSignal<bool>,
-    now: RwSignal<i64>,
-) {
+pub fn start(streamer_id: String, view: FeedView, now: RwSignal<i64>) {
     now.set(js_sys::Date::now() as i64);
     let _ = set_interval_with_handle(move || now.set(js_sys::Date::now() as i64), std::time::Duration::from_secs(15));
-    leptos::task::spawn_local(run(streamer_id, items, fresh, connection, live));
+    leptos::task::spawn_local(run(streamer_id, view));
 }
 
-fn apply(
-    events: Vec<FeedEvent>,
-    highlight: bool,
-    items: RwSignal<Vec<FeedEvent>>,
-    fresh: RwSignal<Vec<i64>>,
-    live: RwSignal<bool>,
-) {
+/// Shows events that arrived: adds the new ones, highlights them for a moment, and follows going live or offline.
+fn apply(events: Vec<FeedEvent>, FeedView { items, fresh, live, .. }: FeedView) {
     for e in &events {
         match e.subscription_type.as_str() {
             "stream.online" => live.set(true),
@@ -53,7 +41,7 @@ fn apply(
     }
     let mut added = Vec::new();
     items.update(|list| added = merge(list, events));
-    if highlight && !added.is_empty() {
+    if !added.is_empty() {
         fresh.update(|f| f.extend(added.iter().copied()));
         leptos::task::spawn_local(async move {
             TimeoutFuture::new(FRESH_MS).await;
@@ -62,13 +50,8 @@ fn apply(
     }
 }
 
-async fn run(
-    streamer_id: String,
-    items: RwSignal<Vec<FeedEvent>>,
-    fresh: RwSignal<Vec<i64>>,
-    connection: RwSignal<Connection>,
-    live: RwSignal<bool>,
-) {
+async fn run(streamer_id: String, view: FeedView) {
+    let FeedView { items, connection, .. } = view;
     let mut failures: i32 = 0;
     loop {
         connection.set(if failures == 0 { Connection::Connecting } else { Connection::Reconnecting });
@@ -81,8 +64,8 @@ async fn run(
                 connection.set(Connection::Live);
                 failures = 0;
                 match parsed {
-                    ServerMessage::Catchup { events } => apply(events, true, items, fresh, live),
-                    ServerMessage::Event { event } => apply(vec![*event], true, items, fresh, live),
+                    ServerMessage::Catchup { events } => apply(events, view),
+                    ServerMessage::Event { event } => apply(vec![*event], view),
                 }
             }
         }
