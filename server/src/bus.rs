@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::Instant;
 
 use tokio::sync::broadcast;
 
@@ -12,17 +13,24 @@ use app::events::FeedEvent;
 /// How many events a slow subscriber may fall behind before it is told it lagged (and must resync from storage).
 pub const SUBSCRIBER_BUFFER: usize = 256;
 
+/// An event on the bus, with when it was published, for measuring fan-out latency.
+#[derive(Debug, Clone)]
+pub struct Published {
+    pub event: FeedEvent,
+    pub at: Instant,
+}
+
 pub trait EventBus: Send + Sync + 'static {
     /// Hands an event to every current subscriber of its streamer.
     fn publish(&self, event: FeedEvent);
     /// Receives the streamer's events from now on.
-    fn subscribe(&self, streamer_id: &str) -> broadcast::Receiver<FeedEvent>;
+    fn subscribe(&self, streamer_id: &str) -> broadcast::Receiver<Published>;
 }
 
 /// One broadcast channel per watched streamer, in this process.
 #[derive(Default)]
 pub struct LocalBus {
-    channels: Mutex<HashMap<String, broadcast::Sender<FeedEvent>>>,
+    channels: Mutex<HashMap<String, broadcast::Sender<Published>>>,
 }
 
 impl EventBus for LocalBus {
@@ -30,14 +38,14 @@ impl EventBus for LocalBus {
         let mut channels = self.channels.lock().expect("bus lock poisoned");
         if let Some(sender) = channels.get(&event.streamer_id) {
             let streamer = event.streamer_id.clone();
-            if sender.send(event).is_err() {
+            if sender.send(Published { event, at: Instant::now() }).is_err() {
                 // Nobody listens any more: drop the channel so the map only holds watched streamers.
                 channels.remove(&streamer);
             }
         }
     }
 
-    fn subscribe(&self, streamer_id: &str) -> broadcast::Receiver<FeedEvent> {
+    fn subscribe(&self, streamer_id: &str) -> broadcast::Receiver<Published> {
         let mut channels = self.channels.lock().expect("bus lock poisoned");
         channels.entry(streamer_id.to_string()).or_insert_with(|| broadcast::channel(SUBSCRIBER_BUFFER).0).subscribe()
     }
@@ -67,9 +75,9 @@ mod tests {
         bus.publish(event(1, "a"));
         bus.publish(event(2, "b"));
         bus.publish(event(3, "a"));
-        assert_eq!(a.recv().await.unwrap().id, 1);
-        assert_eq!(a.recv().await.unwrap().id, 3);
-        assert_eq!(b.recv().await.unwrap().id, 2);
+        assert_eq!(a.recv().await.unwrap().event.id, 1);
+        assert_eq!(a.recv().await.unwrap().event.id, 3);
+        assert_eq!(b.recv().await.unwrap().event.id, 2);
         assert!(a.try_recv().is_err());
     }
 

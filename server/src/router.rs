@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::get;
 use http::HeaderValue;
 use http::header::{REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS};
 use leptos::prelude::provide_context;
@@ -16,7 +15,7 @@ use app::{App, shell};
 
 use crate::backend::ServerBackend;
 use crate::state::AppState;
-use crate::{auth, demo, eventsub, live, telemetry};
+use crate::{auth, demo, eventsub, health, live, telemetry};
 
 pub fn build(state: AppState, mock: Option<&twitch_mock::MockTwitch>) -> Router {
     let backend: SharedBackend = Arc::new(ServerBackend::new(state.clone()));
@@ -27,7 +26,7 @@ pub fn build(state: AppState, mock: Option<&twitch_mock::MockTwitch>) -> Router 
         .merge(eventsub::routes())
         .merge(demo::routes())
         .merge(live::routes())
-        .route("/healthz", get(|| async { "ok" }))
+        .merge(health::routes())
         .leptos_routes_with_context(&state, generate_route_list(App), context, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));
     if let Some(mock) = mock {

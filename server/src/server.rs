@@ -146,6 +146,7 @@ pub async fn start(
     let connections = crate::live::ConnectionLimits::new(settings.ws_max_per_address);
     let state = AppState {
         connections,
+        metrics: Arc::default(),
         settings: Arc::new(settings),
         db,
         twitch: Arc::new(TwitchApi::new(oauth, helix)),

@@ -27,6 +27,7 @@ pub struct AppState {
     pub bus: Arc<dyn EventBus>,
     /// Open feed sockets per client address.
     pub connections: crate::live::ConnectionLimits,
+    pub metrics: Arc<crate::metrics::Metrics>,
     /// The in-process mock Twitch, in demo mode.
     pub demo: Option<twitch_mock::MockTwitch>,
     pub leptos_options: LeptosOptions,

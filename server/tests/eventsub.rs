@@ -42,7 +42,7 @@ fn follow_notification(subscription_id: &str, broadcaster: &str) -> Vec<u8> {
     payloads::notification_body(&sub, &payloads::event("channel.follow", "2", &profile, 1))
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn picking_a_streamer_creates_its_set_once_and_a_second_viewer_adds_nothing() {
     let app = TestApp::start().await;
     let panda = user_id_for("pixel_panda");
@@ -62,7 +62,7 @@ async fn picking_a_streamer_creates_its_set_once_and_a_second_viewer_adds_nothin
     assert_eq!(rows, PUBLIC_TYPES as i64);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_challenge_for_a_subscription_sev_did_not_ask_for_is_refused() {
     let app = TestApp::start().await;
     let sub = payloads::subscription_object(
@@ -86,7 +86,7 @@ async fn a_challenge_for_a_subscription_sev_did_not_ask_for_is_refused() {
     assert_ne!(r.text().await.unwrap(), "pick-me");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_notification_is_stored_and_published_once_even_when_delivered_three_times() {
     let app = TestApp::start().await;
     let panda = user_id_for("pixel_panda");
@@ -104,7 +104,7 @@ async fn a_notification_is_stored_and_published_once_even_when_delivered_three_t
         let again = app.mock.redeliver(&first.message_id).await.unwrap();
         assert!((200..300).contains(&again.status), "a repeat is acknowledged");
     }
-    let published = tokio::time::timeout(Duration::from_secs(2), feed.recv()).await.unwrap().unwrap();
+    let published = tokio::time::timeout(Duration::from_secs(2), feed.recv()).await.unwrap().unwrap().event;
     assert_eq!(published.subscription_type, "channel.raid");
     assert!(published.summary().contains("raided"), "{}", published.summary());
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -114,7 +114,7 @@ async fn a_notification_is_stored_and_published_once_even_when_delivered_three_t
     assert!(payload.contains("to_broadcaster_user_id"), "the raw payload is kept");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stale_badly_signed_or_malformed_messages_are_refused_and_nothing_is_stored() {
     let app = TestApp::start().await;
     app.viewer_picking("big_fan", "pixel_panda").await;
@@ -158,7 +158,7 @@ async fn stale_badly_signed_or_malformed_messages_are_refused_and_nothing_is_sto
     assert_eq!(app.count("SELECT COUNT(*) FROM eventsub_messages").await, 0, "refused messages leave no trace");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn header_names_are_matched_whatever_their_case() {
     let app = TestApp::start().await;
     app.viewer_picking("big_fan", "pixel_panda").await;
@@ -174,7 +174,7 @@ async fn header_names_are_matched_whatever_their_case() {
     assert_eq!(request.send().await.unwrap().status(), 204);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_notification_for_an_unknown_subscription_is_acknowledged_but_not_shown() {
     let app = TestApp::start().await;
     let r = post_signed(
@@ -189,7 +189,7 @@ async fn a_notification_for_an_unknown_subscription_is_acknowledged_but_not_show
     assert_eq!(app.count("SELECT COUNT(*) FROM events").await, 0);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_type_is_stored_as_a_generic_event() {
     let app = TestApp::start().await;
     let panda = user_id_for("pixel_panda");
@@ -213,7 +213,7 @@ async fn an_unknown_type_is_stored_as_a_generic_event() {
     assert!(matches!(events[0].event, app::events::Event::Other { .. }));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_stream_going_live_twice_under_different_ids_shows_once() {
     let app = TestApp::start().await;
     let panda = user_id_for("pixel_panda");
@@ -233,7 +233,7 @@ async fn the_same_stream_going_live_twice_under_different_ids_shows_once() {
     assert_eq!(kinds, vec!["stream.offline", "stream.online"]);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_are_kept_up_to_the_retention_limit() {
     let app = TestApp::start().await;
     let panda = user_id_for("pixel_panda");
@@ -247,7 +247,7 @@ async fn events_are_kept_up_to_the_retention_limit() {
     assert_eq!(app.count("SELECT COUNT(*) FROM events").await, keep);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_revocation_marks_the_subscription_and_it_is_created_again() {
     let app = TestApp::start().await;
     let panda = user_id_for("pixel_panda");
@@ -264,7 +264,7 @@ async fn a_revocation_marks_the_subscription_and_it_is_created_again() {
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restart_adopts_the_existing_subscriptions_without_creating_any() {
     let mut app = TestApp::start().await;
     let panda = user_id_for("pixel_panda");
@@ -280,7 +280,7 @@ async fn a_restart_adopts_the_existing_subscriptions_without_creating_any() {
     assert!(app.mock_subscriptions_of(&panda).iter().all(|s| s.status == "enabled"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reconcile_deletes_orphans_and_recreates_what_twitch_lost() {
     let app = TestApp::start().await;
     let panda = user_id_for("pixel_panda");
@@ -323,7 +323,7 @@ async fn reconcile_deletes_orphans_and_recreates_what_twitch_lost() {
     assert!(app.mock_subscriptions_of(&panda).iter().any(|s| s.kind == "stream.offline" && s.status == "enabled"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_streamer_nobody_picks_loses_their_subscriptions_after_the_grace_period() {
     let app = TestApp::start_with(common::Options { subscription_grace_secs: 0, ..Default::default() }).await;
     let panda = user_id_for("pixel_panda");
@@ -341,7 +341,7 @@ async fn a_streamer_nobody_picks_loses_their_subscriptions_after_the_grace_perio
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connecting_a_channel_adds_the_authorized_types_and_revoking_removes_them() {
     let app = TestApp::start().await;
     let panda = user_id_for("pixel_panda");
@@ -372,7 +372,7 @@ async fn connecting_a_channel_adds_the_authorized_types_and_revoking_removes_the
     .await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connecting_with_another_account_is_refused() {
     let app = TestApp::start().await;
     let viewer = browser();
@@ -385,7 +385,7 @@ async fn connecting_with_another_account_is_refused() {
     assert_eq!(app.count("SELECT COUNT(*) FROM channel_connections").await, 0);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cost_limit_yields_a_clear_error_and_no_retry_loop() {
     let app = TestApp::start().await;
     app.viewer_picking("big_fan", "pixel_panda").await;
@@ -410,7 +410,7 @@ async fn the_cost_limit_yields_a_clear_error_and_no_retry_loop() {
     assert!(page.contains("subscription limit"), "the streamer page tells viewers");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subscription_twitch_already_has_is_adopted_on_409() {
     let app = TestApp::start().await;
     let panda = user_id_for("pixel_panda");
@@ -433,7 +433,7 @@ async fn a_subscription_twitch_already_has_is_adopted_on_409() {
     assert_eq!(stored, expected, "sev knows Twitch's ids again");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_app_token_twitch_rejects_is_fetched_again() {
     let app = TestApp::start().await;
     let token = app.state().twitch.app_token().await.unwrap();

@@ -24,7 +24,7 @@ async fn favorite_id(app: &TestApp) -> Option<String> {
     sqlx::query_scalar("SELECT favorite_streamer_id FROM users").fetch_one(&app.db().await).await.unwrap()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_good_name_is_checked_with_twitch_saved_and_shown() {
     let app = TestApp::start().await;
     let client = browser();
@@ -51,7 +51,7 @@ async fn a_good_name_is_checked_with_twitch_saved_and_shown() {
     assert!(page.text().await.unwrap().contains(&name));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_malformed_name_is_refused_without_asking_twitch() {
     let app = TestApp::start().await;
     let client = browser();
@@ -69,7 +69,7 @@ async fn a_malformed_name_is_refused_without_asking_twitch() {
     assert_eq!(favorite_id(&app).await, None);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_name_is_refused_and_nothing_is_saved() {
     let app = TestApp::start().await;
     let client = browser();
@@ -91,7 +91,7 @@ async fn an_unknown_name_is_refused_and_nothing_is_saved() {
     assert_eq!(known, 0);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_signed_out_visitor_cannot_set_a_favorite() {
     let app = TestApp::start().await;
     match set_favorite(&app, &browser(), "pixel_panda").await {
@@ -100,7 +100,7 @@ async fn a_signed_out_visitor_cannot_set_a_favorite() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_twitch_outage_while_checking_gets_a_clear_message() {
     let app = TestApp::start().await;
     let client = browser();
@@ -114,7 +114,7 @@ async fn a_twitch_outage_while_checking_gets_a_clear_message() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_javascript_the_form_post_redirects_to_the_streamer() {
     let app = TestApp::start().await;
     let client = browser();
@@ -131,7 +131,7 @@ async fn without_javascript_the_form_post_redirects_to_the_streamer() {
     assert_eq!(location(&r), "/streamer/speedrun_sam");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_streamer_page_is_a_404_with_a_way_back() {
     let app = TestApp::start().await;
     let r = browser().get(app.url("/streamer/nobody_streams_here")).send().await.unwrap();
@@ -141,7 +141,7 @@ async fn an_unknown_streamer_page_is_a_404_with_a_way_back() {
     assert_eq!(r.status(), 404);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn streamer_without_a_login_goes_to_the_favorite_or_home() {
     let app = TestApp::start().await;
     let anonymous = browser().get(app.url("/streamer")).send().await.unwrap();

@@ -129,7 +129,7 @@ fn ids(events: &[FeedEvent]) -> Vec<i64> {
     events.iter().map(|e| e.id).collect()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_websocket_client_gets_each_published_event_once_in_order() {
     let app = TestApp::start().await;
     let (panda, update) = watched_streamer(&app).await;
@@ -155,7 +155,7 @@ async fn a_websocket_client_gets_each_published_event_once_in_order() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resuming_from_a_given_event_returns_exactly_the_missed_ones() {
     let app = TestApp::start().await;
     let (panda, update) = watched_streamer(&app).await;
@@ -180,7 +180,7 @@ async fn resuming_from_a_given_event_returns_exactly_the_missed_ones() {
     assert_quiet(&mut feed).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connecting_without_after_gets_only_new_events() {
     let app = TestApp::start().await;
     let (panda, update) = watched_streamer(&app).await;
@@ -239,7 +239,7 @@ async fn open_stalled_feed(app: &TestApp, streamer_id: &str) -> WebSocketStream<
     socket
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_client_does_not_slow_a_fast_one() {
     let app = TestApp::start().await;
     let streamer = "4242";
@@ -297,7 +297,7 @@ async fn a_stalled_client_does_not_slow_a_fast_one() {
     assert_eq!(next_event(&mut fast).await.id, MANY_EVENTS + 1);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_foreign_or_missing_origin_and_a_bad_streamer_id_are_refused() {
     let app = TestApp::start().await;
     let panda = user_id_for("pixel_panda");

@@ -8,7 +8,7 @@ use common::{TestApp, bare_client, browser, location};
 use sev::auth::{revalidate, tokens::keyed_hash};
 use sev::storage::now;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_full_oauth_round_trip_signs_the_viewer_in() {
     let app = TestApp::start().await;
     let client = browser();
@@ -46,7 +46,7 @@ async fn the_full_oauth_round_trip_signs_the_viewer_in() {
     assert!(!session.contains(&tokens), "the cookie never carries the Twitch token");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reused_state_is_refused() {
     let app = TestApp::start().await;
     let client = browser();
@@ -60,7 +60,7 @@ async fn a_reused_state_is_refused() {
     assert_eq!(location(&again), "/signin/failed?reason=state_unknown");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_or_missing_state_is_refused_and_signs_nobody_in() {
     let app = TestApp::start().await;
     let client = browser();
@@ -98,7 +98,7 @@ async fn a_wrong_or_missing_state_is_refused_and_signs_nobody_in() {
     assert_eq!(location(&genuine), "/");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_state_is_refused() {
     let app = TestApp::start().await;
     let state = "a-state-about-to-expire";
@@ -115,7 +115,7 @@ async fn an_expired_state_is_refused() {
     assert_eq!(location(&r), "/signin/failed?reason=state_expired");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn denied_consent_gets_the_friendly_page() {
     let app = TestApp::start().await;
     let client = browser();
@@ -133,7 +133,7 @@ async fn denied_consent_gets_the_friendly_page() {
     assert!(!app.home(&client).await.contains("Sign out"), "still signed out");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_twitch_gets_the_friendly_page_within_the_timeout() {
     let app = TestApp::start_with(common::Options { twitch_timeout_ms: 300, ..Default::default() }).await;
     let client = browser();
@@ -149,7 +149,7 @@ async fn a_slow_twitch_gets_the_friendly_page_within_the_timeout() {
     assert!(html.contains("Twitch is slow right now"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_twitch_outage_gets_the_friendly_page() {
     let app = TestApp::start().await;
     let client = browser();
@@ -160,7 +160,7 @@ async fn a_twitch_outage_gets_the_friendly_page() {
     assert_eq!(location(&r), "/signin/failed?reason=twitch_unavailable");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_invalid_code_gets_the_friendly_page() {
     let app = TestApp::start().await;
     let client = browser();
@@ -170,7 +170,7 @@ async fn an_invalid_code_gets_the_friendly_page() {
     assert_eq!(location(&r), "/signin/failed?reason=invalid_code");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_failure_page_offers_a_way_back_and_never_a_server_error() {
     let app = TestApp::start().await;
     for reason in [
@@ -193,7 +193,7 @@ async fn every_failure_page_offers_a_way_back_and_never_a_server_error() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_out_revokes_the_token_and_ends_the_session() {
     let app = TestApp::start().await;
     let client = browser();
@@ -214,7 +214,7 @@ async fn sign_out_revokes_the_token_and_ends_the_session() {
     assert!(home.contains("Sign in with Twitch") && !home.contains("viewer_seven"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_session_survives_a_server_restart() {
     let mut app = TestApp::start().await;
     let client = browser();
@@ -224,7 +224,7 @@ async fn the_session_survives_a_server_restart() {
     assert!(app.home(&client).await.contains("viewer_eight"), "still signed in after the restart");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_whose_token_twitch_no_longer_accepts_ends_at_revalidation() {
     let app = TestApp::start().await;
     let kept = browser();
@@ -242,7 +242,7 @@ async fn a_session_whose_token_twitch_no_longer_accepts_ends_at_revalidation() {
     assert!(app.home(&lost).await.contains("Sign in with Twitch"), "the revoked viewer is signed out");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn recently_validated_sessions_are_not_validated_again() {
     let app = TestApp::start().await;
     app.sign_in(&browser(), "viewer_eleven").await;

@@ -137,7 +137,12 @@ impl MockTwitch {
     /// Serve the router on the given listener address; returns the bound address (for tests).
     /// Spawns a tokio task that serves until the runtime shuts down.
     pub async fn serve(&self, addr: SocketAddr) -> std::io::Result<SocketAddr> {
-        let listener = tokio::net::TcpListener::bind(addr).await?;
+        self.serve_on(tokio::net::TcpListener::bind(addr).await?)
+    }
+
+    /// Serves the router on a listener the caller already bound (so its address can go into the config first,
+    /// without releasing the port in between). Returns the bound address.
+    pub fn serve_on(&self, listener: tokio::net::TcpListener) -> std::io::Result<SocketAddr> {
         let bound = listener.local_addr()?;
         let router = self.router();
         tokio::spawn(async move {

@@ -7,6 +7,7 @@ use app::events::event_time_ms;
 use twitch::eventsub::Envelope;
 
 use super::webhook::now_ms;
+use crate::metrics::WebhookOutcome;
 use crate::state::AppState;
 use crate::storage::{NewEvent, StorageError, now};
 use crate::subscriptions;
@@ -25,17 +26,21 @@ pub fn dedupe_key(kind: &str, event: &Value, last_online_event: Option<i64>) -> 
     }
 }
 
-pub async fn notification(app: &AppState, message_id: &str, envelope: &Envelope) -> Result<(), StorageError> {
+pub async fn notification(
+    app: &AppState,
+    message_id: &str,
+    envelope: &Envelope,
+) -> Result<WebhookOutcome, StorageError> {
     if !app.db.first_sighting(message_id, now()).await? {
         tracing::debug!(message_id, "duplicate EventSub message ignored");
-        return Ok(());
+        return Ok(WebhookOutcome::Duplicate);
     }
     let sub = &envelope.subscription;
     let Some(row) = app.db.subscription_by_twitch_id(&sub.id).await? else {
         // Signed by Twitch but not a subscription sev keeps: acknowledged so Twitch stops, deleted at the next
         // reconcile.
         tracing::info!(subscription = %sub.id, kind = %sub.kind, "notification for an unknown subscription ignored");
-        return Ok(());
+        return Ok(WebhookOutcome::UnknownSubscription);
     };
     if row.status != "enabled" {
         app.db.subscription_status(&sub.id, "enabled", now()).await?;
@@ -47,7 +52,7 @@ pub async fn notification(app: &AppState, message_id: &str, envelope: &Envelope)
         {
             subscriptions::channel_disconnected(app, user_id).await;
         }
-        return Ok(());
+        return Ok(WebhookOutcome::Other);
     };
 
     let last_online = if sub.kind == "stream.offline" { app.db.last_online_event(&streamer_id).await? } else { None };
@@ -71,7 +76,7 @@ pub async fn notification(app: &AppState, message_id: &str, envelope: &Envelope)
         .await?;
     let Some(feed_event) = stored else {
         tracing::info!(message_id, kind = %sub.kind, "repeated event under a new message id ignored");
-        return Ok(());
+        return Ok(WebhookOutcome::Duplicate);
     };
     match sub.kind.as_str() {
         "stream.online" => app.db.set_live(&streamer_id, true).await?,
@@ -82,12 +87,12 @@ pub async fn notification(app: &AppState, message_id: &str, envelope: &Envelope)
     // Publishing hands the event to a broadcast channel and never waits for a subscriber, so it cannot hold up
     // the acknowledgement.
     app.bus.publish(feed_event);
-    Ok(())
+    Ok(WebhookOutcome::Stored)
 }
 
-pub async fn revocation(app: &AppState, message_id: &str, envelope: &Envelope) -> Result<(), StorageError> {
+pub async fn revocation(app: &AppState, message_id: &str, envelope: &Envelope) -> Result<WebhookOutcome, StorageError> {
     if !app.db.first_sighting(message_id, now()).await? {
-        return Ok(());
+        return Ok(WebhookOutcome::Duplicate);
     }
     let sub = &envelope.subscription;
     let status = if sub.status.is_empty() { "revoked" } else { sub.status.as_str() };
@@ -96,7 +101,7 @@ pub async fn revocation(app: &AppState, message_id: &str, envelope: &Envelope) -
         let app = app.clone();
         tokio::spawn(async move { subscriptions::after_revocation(&app, row).await });
     }
-    Ok(())
+    Ok(WebhookOutcome::Revocation)
 }
 
 #[cfg(test)]

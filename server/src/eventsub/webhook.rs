@@ -12,11 +12,18 @@ use twitch::eventsub::catalog::condition_key;
 use twitch::eventsub::{Envelope, MessageHeaders, MessageType, verify};
 
 use super::{MAX_AGE_MS, MAX_SKEW_MS, ingest};
+use crate::metrics::WebhookOutcome;
 use crate::state::AppState;
 use crate::storage::{LIVE_STATUSES, SubKey, now};
 
 fn refuse(status: StatusCode, message: impl Into<String>) -> Response {
     (status, message.into()).into_response()
+}
+
+/// Counts the outcome, then answers.
+fn counted(app: &AppState, outcome: WebhookOutcome, response: Response) -> Response {
+    app.metrics.webhook(outcome);
+    response
 }
 
 pub fn now_ms() -> i64 {
@@ -38,36 +45,55 @@ fn check_age(timestamp: &str, now_ms: i64) -> Result<(), &'static str> {
 pub async fn receive(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let message = match MessageHeaders::from_headers(&headers) {
         Ok(m) => m,
-        Err(missing) => return refuse(StatusCode::FORBIDDEN, format!("missing the {missing} header")),
+        Err(missing) => {
+            let response = refuse(StatusCode::FORBIDDEN, format!("missing the {missing} header"));
+            return counted(&app, WebhookOutcome::BadSignature, response);
+        }
     };
     let secret = app.keys.eventsub.expose();
     if !verify(secret, &message.message_id, &message.timestamp, &body, &message.signature) {
         tracing::warn!(message_id = %message.message_id, "EventSub message refused: bad signature");
-        return refuse(StatusCode::FORBIDDEN, "the signature does not match");
+        return counted(
+            &app,
+            WebhookOutcome::BadSignature,
+            refuse(StatusCode::FORBIDDEN, "the signature does not match"),
+        );
     }
     if let Err(why) = check_age(&message.timestamp, now_ms()) {
         tracing::warn!(message_id = %message.message_id, why, "EventSub message refused as a replay");
-        return refuse(StatusCode::FORBIDDEN, why);
+        return counted(&app, WebhookOutcome::Stale, refuse(StatusCode::FORBIDDEN, why));
     }
     let envelope: Envelope = match serde_json::from_slice(&body) {
         Ok(e) => e,
-        Err(e) => return refuse(StatusCode::BAD_REQUEST, format!("the body is not an EventSub message: {e}")),
+        Err(e) => {
+            let response = refuse(StatusCode::BAD_REQUEST, format!("the body is not an EventSub message: {e}"));
+            return counted(&app, WebhookOutcome::Malformed, response);
+        }
     };
     let result = match message.message_type {
-        MessageType::Verification => return answer_challenge(&app, &envelope).await,
+        MessageType::Verification => {
+            let response = answer_challenge(&app, &envelope).await;
+            let outcome = if response.status().is_success() {
+                WebhookOutcome::Challenge
+            } else {
+                WebhookOutcome::ChallengeRefused
+            };
+            return counted(&app, outcome, response);
+        }
         MessageType::Notification => ingest::notification(&app, &message.message_id, &envelope).await,
         MessageType::Revocation => ingest::revocation(&app, &message.message_id, &envelope).await,
         MessageType::Unknown(ref kind) => {
             tracing::info!(kind, "EventSub message of an unknown type acknowledged");
-            Ok(())
+            Ok(WebhookOutcome::Other)
         }
     };
     match result {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Ok(outcome) => counted(&app, outcome, StatusCode::NO_CONTENT.into_response()),
         Err(e) => {
             // A 5xx makes Twitch send the message again later, so nothing is lost while storage is down.
             tracing::error!(error = %e, "cannot store an EventSub message");
-            refuse(StatusCode::SERVICE_UNAVAILABLE, "storage is unavailable; please retry")
+            let response = refuse(StatusCode::SERVICE_UNAVAILABLE, "storage is unavailable; please retry");
+            counted(&app, WebhookOutcome::StorageError, response)
         }
     }
 }

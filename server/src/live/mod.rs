@@ -142,11 +142,12 @@ async fn serve(app: AppState, mut socket: WebSocket, streamer_id: String, after:
     loop {
         tokio::select! {
             received = events.recv() => match received {
-                Ok(event) if !sent.contains(event.id) => {
-                    let id = event.id;
-                    if !send(&mut socket, &ServerMessage::Event { event: Box::new(event) }).await {
+                Ok(published) if !sent.contains(published.event.id) => {
+                    let id = published.event.id;
+                    if !send(&mut socket, &ServerMessage::Event { event: Box::new(published.event) }).await {
                         break;
                     }
+                    app.metrics.fanout(published.at.elapsed());
                     sent.record(id);
                 }
                 Ok(_) => {}

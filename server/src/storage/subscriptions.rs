@@ -204,4 +204,14 @@ impl Db {
         sqlx::query!("DELETE FROM eventsub_subscriptions WHERE row_id = ?", row_id).execute(&self.pool).await?;
         Ok(())
     }
+
+    /// How many subscriptions have each status, for metrics.
+    pub async fn subscription_status_counts(&self) -> Result<Vec<(String, i64)>, StorageError> {
+        let rows = sqlx::query!(
+            r#"SELECT status, COUNT(*) AS "n!: i64" FROM eventsub_subscriptions GROUP BY status ORDER BY status"#
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|r| (r.status, r.n)).collect())
+    }
 }

@@ -79,8 +79,7 @@ impl TestApp {
             }],
             public_base: format!("http://{mock_addr}"),
         });
-        drop(mock_listener);
-        let mock_addr = mock.serve(mock_addr).await.unwrap();
+        let mock_addr = mock.serve_on(mock_listener).unwrap();
         let mut app = TestApp { server: None, mock, mock_addr, addr, base, db_url, options, _dir: dir };
         app.launch(listener).await;
         app
@@ -108,6 +107,10 @@ impl TestApp {
     }
 
     async fn launch(&mut self, listener: TcpListener) {
+        // SEV_TEST_LOG=<filter> shows the server's logs, for debugging a test.
+        if let Ok(filter) = std::env::var("SEV_TEST_LOG") {
+            let _ = tracing_subscriber::fmt().with_env_filter(filter).with_thread_names(true).with_test_writer().try_init();
+        }
         let settings = self.cli().config.validate().unwrap();
         let running = server::start(settings, listener, std::future::pending()).await.unwrap();
         self.server = Some(running);
@@ -159,10 +162,23 @@ impl TestApp {
     }
 
     /// The home page's HTML.
+    ///
+    /// Leptos 0.8 has a rare lost-wakeup race in `<Suspense>` during server rendering (leptos-rs/leptos#4851,
+    /// #4698): about one render in a few hundred never completes. Until it is fixed upstream, a render that
+    /// has not answered in five seconds is asked for once more, so that race does not fail unrelated tests;
+    /// a page that never renders still fails.
     pub async fn home(&self, client: &reqwest::Client) -> String {
-        let r = client.get(self.url("/")).send().await.unwrap();
-        assert_eq!(r.status(), 200);
-        r.text().await.unwrap()
+        for _ in 0..2 {
+            let attempt = tokio::time::timeout(Duration::from_secs(5), async {
+                let r = client.get(self.url("/")).send().await.unwrap();
+                assert_eq!(r.status(), 200);
+                r.text().await.unwrap()
+            });
+            if let Ok(html) = attempt.await {
+                return html;
+            }
+        }
+        panic!("the home page did not render");
     }
 
     /// The callback URL Twitch (the mock) posts EventSub messages to.

@@ -1,0 +1,32 @@
+//! Health for load balancers and orchestrators: `/healthz` says the process answers, `/readyz` that it can do its
+//! job (its database answers), `/metrics` what it has been doing.
+
+use axum::Router;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use http::StatusCode;
+use http::header::CONTENT_TYPE;
+
+use crate::metrics::Gauges;
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/healthz", get(|| async { "ok" })).route("/readyz", get(ready)).route("/metrics", get(metrics))
+}
+
+async fn ready(State(app): State<AppState>) -> Response {
+    match app.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ready: database ok, bus in-process").into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "not ready: the database does not answer").into_response()
+        }
+    }
+}
+
+async fn metrics(State(app): State<AppState>) -> Response {
+    let subscriptions_by_status = app.db.subscription_status_counts().await.unwrap_or_default();
+    let gauges = Gauges { open_websockets: app.connections.total(), subscriptions_by_status };
+    ([(CONTENT_TYPE, "text/plain; version=0.0.4")], app.metrics.render(&gauges)).into_response()
+}

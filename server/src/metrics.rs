@@ -1,0 +1,159 @@
+//! Operational metrics in Prometheus's text format, served at `/metrics`. Counters are plain atomics, so counting
+//! costs nothing measurable on the webhook path; gauges that live in storage are read when scraped.
+
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::Duration;
+
+/// What became of one webhook request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebhookOutcome {
+    Stored,
+    Duplicate,
+    UnknownSubscription,
+    Challenge,
+    ChallengeRefused,
+    Revocation,
+    BadSignature,
+    Stale,
+    Malformed,
+    StorageError,
+    Other,
+}
+
+impl WebhookOutcome {
+    const ALL: [WebhookOutcome; 11] = [
+        WebhookOutcome::Stored,
+        WebhookOutcome::Duplicate,
+        WebhookOutcome::UnknownSubscription,
+        WebhookOutcome::Challenge,
+        WebhookOutcome::ChallengeRefused,
+        WebhookOutcome::Revocation,
+        WebhookOutcome::BadSignature,
+        WebhookOutcome::Stale,
+        WebhookOutcome::Malformed,
+        WebhookOutcome::StorageError,
+        WebhookOutcome::Other,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            WebhookOutcome::Stored => "stored",
+            WebhookOutcome::Duplicate => "duplicate",
+            WebhookOutcome::UnknownSubscription => "unknown_subscription",
+            WebhookOutcome::Challenge => "challenge",
+            WebhookOutcome::ChallengeRefused => "challenge_refused",
+            WebhookOutcome::Revocation => "revocation",
+            WebhookOutcome::BadSignature => "bad_signature",
+            WebhookOutcome::Stale => "stale",
+            WebhookOutcome::Malformed => "malformed",
+            WebhookOutcome::StorageError => "storage_error",
+            WebhookOutcome::Other => "other",
+        }
+    }
+}
+
+/// Upper bounds (seconds) of the fan-out latency buckets: from an event being stored to its frame being written.
+const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0];
+
+#[derive(Default)]
+struct Histogram {
+    buckets: [AtomicU64; BUCKETS.len()],
+    count: AtomicU64,
+    sum_micros: AtomicU64,
+}
+
+impl Histogram {
+    fn observe(&self, d: Duration) {
+        let secs = d.as_secs_f64();
+        for (bound, bucket) in BUCKETS.iter().zip(&self.buckets) {
+            if secs <= *bound {
+                bucket.fetch_add(1, Relaxed);
+            }
+        }
+        self.count.fetch_add(1, Relaxed);
+        self.sum_micros.fetch_add(d.as_micros() as u64, Relaxed);
+    }
+}
+
+#[derive(Default)]
+pub struct Metrics {
+    webhooks: [AtomicU64; WebhookOutcome::ALL.len()],
+    events_stored: AtomicU64,
+    fanout: Histogram,
+}
+
+/// Values read from elsewhere when scraped.
+pub struct Gauges {
+    pub open_websockets: usize,
+    pub subscriptions_by_status: Vec<(String, i64)>,
+}
+
+impl Metrics {
+    pub fn webhook(&self, outcome: WebhookOutcome) {
+        let index = WebhookOutcome::ALL.iter().position(|o| *o == outcome).unwrap_or(0);
+        self.webhooks[index].fetch_add(1, Relaxed);
+        if outcome == WebhookOutcome::Stored {
+            self.events_stored.fetch_add(1, Relaxed);
+        }
+    }
+
+    pub fn fanout(&self, latency: Duration) {
+        self.fanout.observe(latency);
+    }
+
+    /// The exposition text.
+    pub fn render(&self, gauges: &Gauges) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "# HELP sev_webhooks_total EventSub webhook requests by outcome.");
+        let _ = writeln!(out, "# TYPE sev_webhooks_total counter");
+        for (outcome, count) in WebhookOutcome::ALL.iter().zip(&self.webhooks) {
+            let _ = writeln!(out, "sev_webhooks_total{{outcome=\"{}\"}} {}", outcome.label(), count.load(Relaxed));
+        }
+        let _ = writeln!(out, "# HELP sev_events_stored_total Events stored.");
+        let _ = writeln!(out, "# TYPE sev_events_stored_total counter");
+        let _ = writeln!(out, "sev_events_stored_total {}", self.events_stored.load(Relaxed));
+        let _ = writeln!(out, "# HELP sev_fanout_seconds From storing an event to writing it to a page's socket.");
+        let _ = writeln!(out, "# TYPE sev_fanout_seconds histogram");
+        for (bound, bucket) in BUCKETS.iter().zip(&self.fanout.buckets) {
+            let _ = writeln!(out, "sev_fanout_seconds_bucket{{le=\"{bound}\"}} {}", bucket.load(Relaxed));
+        }
+        let count = self.fanout.count.load(Relaxed);
+        let _ = writeln!(out, "sev_fanout_seconds_bucket{{le=\"+Inf\"}} {count}");
+        let _ = writeln!(out, "sev_fanout_seconds_sum {}", self.fanout.sum_micros.load(Relaxed) as f64 / 1e6);
+        let _ = writeln!(out, "sev_fanout_seconds_count {count}");
+        let _ = writeln!(out, "# HELP sev_open_websockets Live-feed sockets open on this instance.");
+        let _ = writeln!(out, "# TYPE sev_open_websockets gauge");
+        let _ = writeln!(out, "sev_open_websockets {}", gauges.open_websockets);
+        let _ = writeln!(out, "# HELP sev_subscriptions EventSub subscriptions sev keeps, by status.");
+        let _ = writeln!(out, "# TYPE sev_subscriptions gauge");
+        for (status, n) in &gauges.subscriptions_by_status {
+            let _ = writeln!(out, "sev_subscriptions{{status=\"{status}\"}} {n}");
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_and_the_histogram_render_in_prometheus_format() {
+        let m = Metrics::default();
+        m.webhook(WebhookOutcome::Stored);
+        m.webhook(WebhookOutcome::Stored);
+        m.webhook(WebhookOutcome::BadSignature);
+        m.fanout(Duration::from_millis(3));
+        m.fanout(Duration::from_millis(200));
+        let text = m.render(&Gauges { open_websockets: 4, subscriptions_by_status: vec![("enabled".into(), 5)] });
+        assert!(text.contains("sev_webhooks_total{outcome=\"stored\"} 2"), "{text}");
+        assert!(text.contains("sev_webhooks_total{outcome=\"bad_signature\"} 1"));
+        assert!(text.contains("sev_events_stored_total 2"));
+        assert!(text.contains("sev_fanout_seconds_bucket{le=\"0.005\"} 1"));
+        assert!(text.contains("sev_fanout_seconds_bucket{le=\"0.25\"} 2"));
+        assert!(text.contains("sev_fanout_seconds_bucket{le=\"+Inf\"} 2"));
+        assert!(text.contains("sev_open_websockets 4"));
+        assert!(text.contains("sev_subscriptions{status=\"enabled\"} 5"));
+    }
+}

@@ -1,0 +1,52 @@
+//! `/healthz`, `/readyz` and `/metrics`, as a load balancer and Prometheus see them.
+
+mod common;
+
+use common::{TestApp, bare_client};
+use twitch_mock::{payloads, user_id_for};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_and_readiness_answer() {
+    let app = TestApp::start().await;
+    let alive = bare_client().get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(alive.status(), 200);
+    let ready = bare_client().get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+    assert!(ready.text().await.unwrap().contains("database ok"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_webhooks_by_outcome_events_and_subscriptions() {
+    let app = TestApp::start().await;
+    let panda = user_id_for("pixel_panda");
+    app.viewer_picking("big_fan", "pixel_panda").await;
+    let update = app.mock_subscriptions_of(&panda).into_iter().find(|s| s.kind == "channel.update").unwrap();
+    let profile = twitch_mock::profile_for("pixel_panda", "http://x");
+    let delivered = app.mock.deliver(&update.id, payloads::event("channel.update", "2", &profile, 1)).await.unwrap();
+    app.mock.redeliver(&delivered.message_id).await.unwrap();
+    let forged = payloads::notification_body(&serde_json::json!({"id": "x"}), &serde_json::json!({}));
+    let headers =
+        payloads::signed_headers("wrong-secret", "m1", &payloads::now_timestamp(), "notification", "x", "1", &forged);
+    let mut request = bare_client().post(app.callback()).body(forged);
+    for (name, value) in headers {
+        request = request.header(name, value);
+    }
+    assert_eq!(request.send().await.unwrap().status(), 403);
+
+    let r = bare_client().get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+    let text = r.text().await.unwrap();
+    for line in [
+        "sev_webhooks_total{outcome=\"stored\"} 1",
+        "sev_webhooks_total{outcome=\"duplicate\"} 1",
+        "sev_webhooks_total{outcome=\"bad_signature\"} 1",
+        "sev_webhooks_total{outcome=\"challenge\"} 6",
+        "sev_events_stored_total 1",
+        "sev_open_websockets 0",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in\n{text}");
+    }
+    assert!(text.contains("sev_subscriptions{status="), "{text}");
+    assert!(text.contains("# TYPE sev_fanout_seconds histogram"));
+}
