@@ -109,7 +109,8 @@ impl TestApp {
     async fn launch(&mut self, listener: TcpListener) {
         // SEV_TEST_LOG=<filter> shows the server's logs, for debugging a test.
         if let Ok(filter) = std::env::var("SEV_TEST_LOG") {
-            let _ = tracing_subscriber::fmt().with_env_filter(filter).with_thread_names(true).with_test_writer().try_init();
+            let _ =
+                tracing_subscriber::fmt().with_env_filter(filter).with_thread_names(true).with_test_writer().try_init();
         }
         let settings = self.cli().config.validate().unwrap();
         let running = server::start(settings, listener, std::future::pending()).await.unwrap();
