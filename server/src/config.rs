@@ -44,6 +44,10 @@ pub struct RawConfig {
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/sev.db")]
     pub database_url: String,
 
+    /// Redis URL (redis:// or rediss://) of the bus shared by several instances. Unset: an in-process bus.
+    #[arg(long, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
+
     /// Most database connections kept open.
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value = "10")]
     pub database_max_connections: String,
@@ -209,6 +213,7 @@ pub enum LogFormat {
 pub struct Settings {
     pub database_url: String,
     pub database_max_connections: u32,
+    pub redis_url: Option<String>,
     /// Without a trailing slash.
     pub public_url: Url,
     pub site_addr: SocketAddr,
@@ -377,8 +382,16 @@ impl RawConfig {
             .map_err(|e| invalid("RUST_LOG", format!("not a valid filter: {e}")))?;
 
         let embed_parents = embed_parents(&public_url, &self.embed_parent_hosts)?;
+        let redis_url = match non_empty(&self.redis_url) {
+            Some(url) if url.starts_with("redis://") || url.starts_with("rediss://") => Some(url.to_string()),
+            Some(url) => {
+                return Err(invalid("REDIS_URL", format!("must start with redis:// or rediss://, got {url:?}")));
+            }
+            None => None,
+        };
         Ok(Settings {
             database_url,
+            redis_url,
             database_max_connections: number("DATABASE_MAX_CONNECTIONS", &self.database_max_connections, 1..=1000)?,
             public_url,
             site_addr,
@@ -424,6 +437,7 @@ mod tests {
         RawConfig {
             database_url: "sqlite://data/sev.db".into(),
             database_max_connections: "10".into(),
+            redis_url: None,
             public_url: "http://localhost:3000".into(),
             site_addr: "127.0.0.1:3000".into(),
             twitch_client_id: None,
@@ -573,6 +587,13 @@ mod tests {
         assert_eq!(s.embed_parents, vec!["sev.example.com", "www.sev.example.com"]);
         let e = error_of(RawConfig { embed_parent_hosts: "https://x.com".into(), ..defaults() });
         assert_eq!(e.variable, "EMBED_PARENT_HOSTS");
+    }
+
+    #[test]
+    fn a_redis_url_must_be_a_redis_url() {
+        assert_eq!(error_of(RawConfig { redis_url: Some("http://x".into()), ..defaults() }).variable, "REDIS_URL");
+        let s = RawConfig { redis_url: Some("redis://127.0.0.1:6379".into()), ..defaults() }.validate().unwrap();
+        assert_eq!(s.redis_url.as_deref(), Some("redis://127.0.0.1:6379"));
     }
 
     #[test]

@@ -16,9 +16,14 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn ready(State(app): State<AppState>) -> Response {
-    match app.db.ping().await {
-        Ok(()) => (StatusCode::OK, "ready: database ok, bus in-process").into_response(),
-        Err(e) => {
+    let bus = app.bus.name();
+    match (app.db.ping().await, app.bus.healthy()) {
+        (Ok(()), true) => (StatusCode::OK, format!("ready: database ok, bus ok ({bus})")).into_response(),
+        (Ok(()), false) => {
+            let body = format!("not ready: the {bus} bus is unreachable; this instance serves its own pages only");
+            (StatusCode::SERVICE_UNAVAILABLE, body).into_response()
+        }
+        (Err(e), _) => {
             tracing::warn!(error = %e, "not ready: database unreachable");
             (StatusCode::SERVICE_UNAVAILABLE, "not ready: the database does not answer").into_response()
         }

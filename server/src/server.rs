@@ -29,6 +29,8 @@ pub enum StartError {
     Storage(#[from] StorageError),
     #[error("Twitch client: {0}")]
     Twitch(#[from] TwitchError),
+    #[error("REDIS_URL: {0}")]
+    Redis(#[from] redis::RedisError),
     #[error("cannot listen: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -144,6 +146,10 @@ pub async fn start(
         .build();
 
     let connections = crate::live::ConnectionLimits::new(settings.ws_max_per_address);
+    let bus: Arc<dyn crate::bus::EventBus> = match &settings.redis_url {
+        Some(url) => Arc::new(crate::bus::redis::RedisBus::start(url)?),
+        None => Arc::new(crate::bus::LocalBus::default()),
+    };
     let state = AppState {
         connections,
         metrics: Arc::default(),
@@ -151,7 +157,7 @@ pub async fn start(
         db,
         twitch: Arc::new(TwitchApi::new(oauth, helix)),
         keys: Arc::new(keys),
-        bus: Arc::new(crate::bus::LocalBus::default()),
+        bus,
         demo: mock.clone(),
         leptos_options,
     };

@@ -104,7 +104,10 @@ async fn a_notification_is_stored_and_published_once_even_when_delivered_three_t
         let again = app.mock.redeliver(&first.message_id).await.unwrap();
         assert!((200..300).contains(&again.status), "a repeat is acknowledged");
     }
-    let published = tokio::time::timeout(Duration::from_secs(2), feed.recv()).await.unwrap().unwrap().event;
+    let published = match tokio::time::timeout(Duration::from_secs(2), feed.recv()).await.unwrap().unwrap() {
+        sev::bus::BusMessage::Event(p) => p.event,
+        other => panic!("{other:?}"),
+    };
     assert_eq!(published.subscription_type, "channel.raid");
     assert!(published.summary().contains("raided"), "{}", published.summary());
     tokio::time::sleep(Duration::from_millis(200)).await;

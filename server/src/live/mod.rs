@@ -23,6 +23,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use app::live::ServerMessage;
 
+use crate::bus::BusMessage;
 use crate::state::AppState;
 
 pub use limits::ConnectionLimits;
@@ -142,7 +143,7 @@ async fn serve(app: AppState, mut socket: WebSocket, streamer_id: String, after:
     loop {
         tokio::select! {
             received = events.recv() => match received {
-                Ok(published) if !sent.contains(published.event.id) => {
+                Ok(BusMessage::Event(published)) if !sent.contains(published.event.id) => {
                     let id = published.event.id;
                     if !send(&mut socket, &ServerMessage::Event { event: Box::new(published.event) }).await {
                         break;
@@ -150,7 +151,12 @@ async fn serve(app: AppState, mut socket: WebSocket, streamer_id: String, after:
                     app.metrics.fanout(published.at.elapsed());
                     sent.record(id);
                 }
-                Ok(_) => {}
+                Ok(BusMessage::Event(_)) => {}
+                Ok(BusMessage::Resync) => {
+                    if !catch_up(&app, &mut socket, &streamer_id, &mut sent).await {
+                        break;
+                    }
+                }
                 Err(RecvError::Lagged(missed)) => {
                     tracing::info!(missed, streamer = %streamer_id, "slow feed client resynced from storage");
                     if !catch_up(&app, &mut socket, &streamer_id, &mut sent).await {

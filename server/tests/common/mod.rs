@@ -24,11 +24,12 @@ pub const EVENTSUB_SECRET: &str = "test-eventsub-secret";
 pub struct Options {
     pub twitch_timeout_ms: u64,
     pub subscription_grace_secs: u64,
+    pub redis_url: Option<String>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { twitch_timeout_ms: 2_000, subscription_grace_secs: 86_400 }
+        Options { twitch_timeout_ms: 2_000, subscription_grace_secs: 86_400, redis_url: None }
     }
 }
 
@@ -86,12 +87,17 @@ impl TestApp {
     }
 
     fn cli(&self) -> Cli {
+        self.cli_for(self.addr)
+    }
+
+    /// The command line of an instance on `addr` sharing this one's database, mock Twitch and Redis.
+    fn cli_for(&self, addr: SocketAddr) -> Cli {
         let mock = format!("http://{}", self.mock_addr);
-        Cli::try_parse_from([
+        let mut args = vec![
             "sev".to_string(),
             format!("--database-url={}", self.db_url),
-            format!("--public-url={}", self.base),
-            format!("--site-addr={}", self.addr),
+            format!("--public-url=http://{addr}"),
+            format!("--site-addr={addr}"),
             format!("--twitch-client-id={CLIENT_ID}"),
             format!("--twitch-client-secret={CLIENT_SECRET}"),
             format!("--twitch-oauth-url={mock}/oauth2"),
@@ -102,8 +108,21 @@ impl TestApp {
             "--log-filter=warn".to_string(),
             "--reconcile-interval-secs=3600".to_string(),
             format!("--subscription-grace-secs={}", self.options.subscription_grace_secs),
-        ])
-        .unwrap()
+        ];
+        if let Some(url) = &self.options.redis_url {
+            args.push(format!("--redis-url={url}"));
+        }
+        Cli::try_parse_from(args).unwrap()
+    }
+
+    /// Starts another sev instance beside this one: same database, mock Twitch, secrets and Redis, its own port
+    /// and PUBLIC_URL. Returns it and its base URL.
+    pub async fn start_peer(&self) -> (RunningServer, String) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let settings = self.cli_for(addr).config.validate().unwrap();
+        let running = server::start(settings, listener, std::future::pending()).await.unwrap();
+        (running, format!("http://{addr}"))
     }
 
     async fn launch(&mut self, listener: TcpListener) {

@@ -1,6 +1,8 @@
 //! The event bus: stored events are published here, keyed by streamer, and every page watching that streamer
-//! receives them. A trait, so that several instances can share a bus (Redis) while one instance uses this
-//! in-process one.
+//! receives them. One instance uses the in-process [`LocalBus`]; several share [`redis::RedisBus`], which relays
+//! every event to every instance's local subscribers.
+
+pub mod redis;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -20,17 +22,43 @@ pub struct Published {
     pub at: Instant,
 }
 
+/// What subscribers receive.
+#[derive(Debug, Clone)]
+pub enum BusMessage {
+    Event(Box<Published>),
+    /// Events may have been missed (the shared bus was down): read storage again.
+    Resync,
+}
+
 pub trait EventBus: Send + Sync + 'static {
-    /// Hands an event to every current subscriber of its streamer.
+    /// Hands an event to every current subscriber of its streamer, on every instance.
     fn publish(&self, event: FeedEvent);
     /// Receives the streamer's events from now on.
-    fn subscribe(&self, streamer_id: &str) -> broadcast::Receiver<Published>;
+    fn subscribe(&self, streamer_id: &str) -> broadcast::Receiver<BusMessage>;
+    /// Whether the bus reaches the other instances; always true in-process.
+    fn healthy(&self) -> bool {
+        true
+    }
+    /// A word for health checks.
+    fn name(&self) -> &'static str {
+        "in-process"
+    }
 }
 
 /// One broadcast channel per watched streamer, in this process.
 #[derive(Default)]
 pub struct LocalBus {
-    channels: Mutex<HashMap<String, broadcast::Sender<Published>>>,
+    channels: Mutex<HashMap<String, broadcast::Sender<BusMessage>>>,
+}
+
+impl LocalBus {
+    /// Tells every subscriber to read storage again.
+    pub fn resync_all(&self) {
+        let channels = self.channels.lock().expect("bus lock poisoned");
+        for sender in channels.values() {
+            let _ = sender.send(BusMessage::Resync);
+        }
+    }
 }
 
 impl EventBus for LocalBus {
@@ -38,14 +66,14 @@ impl EventBus for LocalBus {
         let mut channels = self.channels.lock().expect("bus lock poisoned");
         if let Some(sender) = channels.get(&event.streamer_id) {
             let streamer = event.streamer_id.clone();
-            if sender.send(Published { event, at: Instant::now() }).is_err() {
+            if sender.send(BusMessage::Event(Box::new(Published { event, at: Instant::now() }))).is_err() {
                 // Nobody listens any more: drop the channel so the map only holds watched streamers.
                 channels.remove(&streamer);
             }
         }
     }
 
-    fn subscribe(&self, streamer_id: &str) -> broadcast::Receiver<Published> {
+    fn subscribe(&self, streamer_id: &str) -> broadcast::Receiver<BusMessage> {
         let mut channels = self.channels.lock().expect("bus lock poisoned");
         channels.entry(streamer_id.to_string()).or_insert_with(|| broadcast::channel(SUBSCRIBER_BUFFER).0).subscribe()
     }
@@ -75,9 +103,15 @@ mod tests {
         bus.publish(event(1, "a"));
         bus.publish(event(2, "b"));
         bus.publish(event(3, "a"));
-        assert_eq!(a.recv().await.unwrap().event.id, 1);
-        assert_eq!(a.recv().await.unwrap().event.id, 3);
-        assert_eq!(b.recv().await.unwrap().event.id, 2);
+        let id = |m: BusMessage| match m {
+            BusMessage::Event(p) => p.event.id,
+            BusMessage::Resync => -1,
+        };
+        assert_eq!(id(a.recv().await.unwrap()), 1);
+        assert_eq!(id(a.recv().await.unwrap()), 3);
+        assert_eq!(id(b.recv().await.unwrap()), 2);
+        bus.resync_all();
+        assert_eq!(id(a.recv().await.unwrap()), -1);
         assert!(a.try_recv().is_err());
     }
 

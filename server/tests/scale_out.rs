@@ -1,0 +1,205 @@
+//! Two sev instances sharing one database and a Redis bus: events reach pages on either instance, a message
+//! delivered to both is stored and shown once, and a Redis outage loses nothing. Each test runs its own
+//! throwaway `redis-server` (scripts/test installs it when missing), so it can be stopped and started.
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use app::live::{ServerMessage, socket_path};
+use common::{EVENTSUB_SECRET, Options, TestApp, bare_client};
+use twitch_mock::{payloads, user_id_for};
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// A redis-server of the test's own on a free port.
+struct ThrowawayRedis {
+    port: u16,
+    child: Option<Child>,
+}
+
+impl ThrowawayRedis {
+    async fn start() -> ThrowawayRedis {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut redis = ThrowawayRedis { port, child: None };
+        redis.resume().await;
+        redis
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    async fn resume(&mut self) {
+        let child = Command::new(std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".into()))
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server must be installed (scripts/test installs it)");
+        self.child = Some(child);
+        for _ in 0..100 {
+            if TcpStream::connect(("127.0.0.1", self.port)).await.is_ok() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("redis-server did not start");
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for ThrowawayRedis {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+async fn open_feed(base: &str, streamer_id: &str) -> Socket {
+    let url = format!("{}{}", base.replace("http://", "ws://"), socket_path(streamer_id, Some(0)));
+    let mut request = url.into_client_request().unwrap();
+    request.headers_mut().insert("origin", base.parse().unwrap());
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    // The first message is the (empty) catch-up.
+    assert!(matches!(next(&mut socket, Duration::from_secs(3)).await, Some(ServerMessage::Catchup { .. })));
+    socket
+}
+
+async fn next(socket: &mut Socket, wait: Duration) -> Option<ServerMessage> {
+    loop {
+        match tokio::time::timeout(wait, socket.next()).await {
+            Ok(Some(Ok(Message::Text(text)))) => return Some(serde_json::from_str(&text).unwrap()),
+            Ok(Some(Ok(_))) => continue,
+            _ => return None,
+        }
+    }
+}
+
+/// Reads messages for `wait` and returns the event ids, in arrival order.
+async fn ids_within(socket: &mut Socket, wait: Duration) -> Vec<i64> {
+    let deadline = tokio::time::Instant::now() + wait;
+    let mut ids = Vec::new();
+    while let Some(left) = deadline.checked_duration_since(tokio::time::Instant::now()) {
+        match next(socket, left).await {
+            Some(ServerMessage::Event { event }) => ids.push(event.id),
+            Some(ServerMessage::Catchup { events }) => ids.extend(events.iter().map(|e| e.id)),
+            None => break,
+        }
+    }
+    ids
+}
+
+async fn two_instances(redis: &ThrowawayRedis) -> (TestApp, sev::server::RunningServer, String) {
+    let app = TestApp::start_with(Options { redis_url: Some(redis.url()), ..Default::default() }).await;
+    let (peer, peer_base) = app.start_peer().await;
+    app.viewer_picking("big_fan", "pixel_panda").await;
+    (app, peer, peer_base)
+}
+
+async fn deliver_updates(app: &TestApp, seqs: std::ops::Range<u64>) {
+    let panda = user_id_for("pixel_panda");
+    let update = app.mock_subscriptions_of(&panda).into_iter().find(|s| s.kind == "channel.update").unwrap();
+    let profile = twitch_mock::profile_for("pixel_panda", "http://x");
+    for seq in seqs {
+        let d = app.mock.deliver(&update.id, payloads::event("channel.update", "2", &profile, seq)).await.unwrap();
+        assert_eq!(d.status, 204);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_to_one_instance_reaches_a_page_on_the_other() {
+    let redis = ThrowawayRedis::start().await;
+    let (app, _peer, peer_base) = two_instances(&redis).await;
+    let panda = user_id_for("pixel_panda");
+    let mut on_a = open_feed(&app.base, &panda).await;
+    let mut on_b = open_feed(&peer_base, &panda).await;
+    deliver_updates(&app, 0..3).await;
+    let expected: Vec<i64> =
+        app.state().db.recent_events(&panda, 10).await.unwrap().iter().rev().map(|e| e.id).collect();
+    assert_eq!(expected.len(), 3);
+    assert_eq!(ids_within(&mut on_b, Duration::from_millis(1500)).await, expected, "instance B relays A's events");
+    assert_eq!(ids_within(&mut on_a, Duration::from_millis(300)).await, expected);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_message_sent_to_both_instances_is_stored_and_shown_once() {
+    let redis = ThrowawayRedis::start().await;
+    let (app, _peer, peer_base) = two_instances(&redis).await;
+    let panda = user_id_for("pixel_panda");
+    let mut on_b = open_feed(&peer_base, &panda).await;
+    let update = app.mock_subscriptions_of(&panda).into_iter().find(|s| s.kind == "channel.update").unwrap();
+    let sub =
+        payloads::subscription_object(&update.id, "channel.update", "2", &update.condition, "http://x", "enabled", 0);
+    let body = payloads::notification_body(
+        &sub,
+        &payloads::event("channel.update", "2", &twitch_mock::profile_for("pixel_panda", "x"), 1),
+    );
+    let headers = payloads::signed_headers(
+        EVENTSUB_SECRET,
+        "one-message",
+        &payloads::now_timestamp(),
+        "notification",
+        "channel.update",
+        "2",
+        &body,
+    );
+    for base in [app.base.clone(), peer_base.clone()] {
+        let mut request = bare_client().post(format!("{base}/eventsub/callback")).body(body.clone());
+        for (name, value) in &headers {
+            request = request.header(*name, value);
+        }
+        assert_eq!(request.send().await.unwrap().status(), 204);
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM events").await, 1, "stored once across instances");
+    assert_eq!(ids_within(&mut on_b, Duration::from_millis(1000)).await.len(), 1, "shown once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_outage_loses_nothing_and_shows_nothing_twice() {
+    let mut redis = ThrowawayRedis::start().await;
+    let (app, _peer, peer_base) = two_instances(&redis).await;
+    let panda = user_id_for("pixel_panda");
+    let mut on_a = open_feed(&app.base, &panda).await;
+    let mut on_b = open_feed(&peer_base, &panda).await;
+    deliver_updates(&app, 0..2).await;
+
+    redis.kill();
+    app.eventually("instance A reports the bus down", || async {
+        bare_client().get(app.url("/readyz")).send().await.unwrap().status() == 503
+    })
+    .await;
+    // Webhooks keep being accepted and stored while Redis is down.
+    deliver_updates(&app, 2..5).await;
+    redis.resume().await;
+    app.eventually("both instances report the bus back", || async {
+        let a = bare_client().get(app.url("/readyz")).send().await.unwrap().status() == 200;
+        let b = bare_client().get(format!("{peer_base}/readyz")).send().await.unwrap().status() == 200;
+        a && b
+    })
+    .await;
+    deliver_updates(&app, 5..6).await;
+
+    let stored: Vec<i64> = app.state().db.recent_events(&panda, 10).await.unwrap().iter().rev().map(|e| e.id).collect();
+    assert_eq!(stored.len(), 6);
+    for (name, socket) in [("A", &mut on_a), ("B", &mut on_b)] {
+        let mut seen = ids_within(socket, Duration::from_secs(2)).await;
+        let count = seen.len();
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), count, "instance {name} showed an event twice");
+        assert_eq!(seen, stored, "instance {name} missed events");
+    }
+}
