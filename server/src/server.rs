@@ -53,6 +53,7 @@ impl RunningServer {
         for task in self.background {
             task.abort();
         }
+        subscriptions::release_lease(&self.state).await;
         result
     }
 
@@ -69,6 +70,7 @@ impl RunningServer {
         for task in &self.background {
             task.abort();
         }
+        subscriptions::release_lease(&self.state).await;
     }
 }
 
@@ -153,6 +155,7 @@ pub async fn start(
     let state = AppState {
         connections,
         metrics: Arc::default(),
+        instance_id: random_token().into(),
         settings: Arc::new(settings),
         db,
         twitch: Arc::new(TwitchApi::new(oauth, helix)),

@@ -28,6 +28,8 @@ pub struct AppState {
     /// Open feed sockets per client address.
     pub connections: crate::live::ConnectionLimits,
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Names this instance in leases shared with other instances.
+    pub instance_id: Arc<str>,
     /// The in-process mock Twitch, in demo mode.
     pub demo: Option<twitch_mock::MockTwitch>,
     pub leptos_options: LeptosOptions,

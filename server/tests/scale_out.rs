@@ -203,3 +203,33 @@ async fn a_redis_outage_loses_nothing_and_shows_nothing_twice() {
         assert_eq!(seen, stored, "instance {name} missed events");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_one_instance_reconciles() {
+    let app = TestApp::start().await;
+    let (peer, _) = app.start_peer().await;
+    // Start-up already ran each instance's first reconcile attempt; whichever took the lease keeps it.
+    let a = sev::subscriptions::reconcile_if_leader(app.state()).await.unwrap();
+    let b = sev::subscriptions::reconcile_if_leader(&peer.state).await.unwrap();
+    assert!(a.is_some() != b.is_some(), "exactly one instance reconciles: {a:?} / {b:?}");
+    // The leader keeps its lease on the next round too.
+    let again_a = sev::subscriptions::reconcile_if_leader(app.state()).await.unwrap();
+    let again_b = sev::subscriptions::reconcile_if_leader(&peer.state).await.unwrap();
+    assert_eq!((again_a.is_some(), again_b.is_some()), (a.is_some(), b.is_some()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_leader_hands_reconciling_over_at_once() {
+    let app = TestApp::start().await;
+    let (peer, _) = app.start_peer().await;
+    let a = sev::subscriptions::reconcile_if_leader(app.state()).await.unwrap();
+    let (leader_is_app, follower) = if a.is_some() { (true, peer.state.clone()) } else { (false, app.state().clone()) };
+    if leader_is_app {
+        let mut app = app;
+        app.server.take().unwrap().stop().await;
+        assert!(sev::subscriptions::reconcile_if_leader(&follower).await.unwrap().is_some());
+    } else {
+        peer.stop().await;
+        assert!(sev::subscriptions::reconcile_if_leader(&follower).await.unwrap().is_some());
+    }
+}

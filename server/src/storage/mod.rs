@@ -3,6 +3,7 @@
 
 mod connections;
 mod events;
+mod leases;
 mod oauth_states;
 mod secrets;
 mod sessions;

@@ -147,16 +147,44 @@ pub async fn after_revocation(app: &AppState, row: SubscriptionRow) {
     }
 }
 
-/// Reconciles at start-up and then every `interval`.
+/// The lease that makes one instance at a time reconcile, so instances never fight over Twitch's subscriptions.
+const RECONCILE_LEASE: &str = "reconcile";
+
+/// Gives the reconcile lease up when this instance stops.
+pub async fn release_lease(app: &AppState) {
+    if let Err(e) = app.db.release_lease(RECONCILE_LEASE, &app.instance_id).await {
+        tracing::warn!(error = %e, "cannot release the reconcile lease");
+    }
+}
+
+/// Reconciles if this instance holds (or can take) the reconcile lease; `None` when another instance does.
+pub async fn reconcile_if_leader(app: &AppState) -> Result<Option<Report>, twitch::TwitchError> {
+    let now = now();
+    // Renewed every interval; a leader that dies is replaced within an interval and a half-minute. One that
+    // stops cleanly releases it (see `release_lease`).
+    let expires = now + app.settings.reconcile_interval.as_secs() as i64 + 30;
+    let leader = app
+        .db
+        .try_lease(RECONCILE_LEASE, &app.instance_id, now, expires)
+        .await
+        .map_err(|e| twitch::TwitchError::Unavailable(format!("storage: {e}")))?;
+    if !leader {
+        return Ok(None);
+    }
+    reconcile(app).await.map(Some)
+}
+
+/// Reconciles at start-up and then every `interval`, on whichever instance holds the lease.
 pub fn spawn(app: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(app.settings.reconcile_interval.max(Duration::from_secs(1)));
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
-            match reconcile(&app).await {
-                Ok(report) if report.changed() => tracing::info!(?report, "reconciled EventSub subscriptions"),
-                Ok(_) => tracing::debug!("EventSub subscriptions are as they should be"),
+            match reconcile_if_leader(&app).await {
+                Ok(Some(report)) if report.changed() => tracing::info!(?report, "reconciled EventSub subscriptions"),
+                Ok(Some(_)) => tracing::debug!("EventSub subscriptions are as they should be"),
+                Ok(None) => tracing::debug!("another instance reconciles"),
                 Err(e) => tracing::warn!(error = %e, "EventSub reconcile failed; it runs again next interval"),
             }
             let _ = app.db.purge_messages(now() - 3600).await;
