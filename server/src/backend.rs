@@ -29,7 +29,8 @@ fn internal(e: impl std::fmt::Display) -> ServerFnError {
     ServerFnError::new("sev had a problem; please try again")
 }
 
-fn profile(user: &HelixUser) -> StreamerProfile {
+/// A streamer's profile as sev stores and shows it, from what Helix says about them.
+pub(crate) fn streamer_profile(user: &HelixUser) -> StreamerProfile {
     StreamerProfile {
         twitch_id: user.id.clone(),
         login: user.login.to_ascii_lowercase(),
@@ -44,7 +45,7 @@ impl ServerBackend {
         let Some(user) = self.app.twitch.user_by_login(login).await? else {
             return Ok(None);
         };
-        let streamer = profile(&user);
+        let streamer = streamer_profile(&user);
         if let Err(e) = self.app.db.upsert_streamer(&streamer, &user.broadcaster_type, now()).await {
             tracing::error!(error = %e, "cannot store a streamer");
         }
@@ -112,7 +113,7 @@ impl ServerBackend {
             demo: self.app.settings.is_demo(),
             events: db.recent_events(&id, app::live::FEED_LENGTH as i64).await.map_err(internal)?,
             embed_parents: self.app.settings.embed_parents.clone(),
-            now_ms: crate::eventsub::now_ms(),
+            now_ms: crate::storage::now_ms(),
             profile,
         }))
     }

@@ -32,8 +32,15 @@ impl TwitchError {
         } else if err.is_decode() {
             TwitchError::Protocol(err.to_string())
         } else {
-            // Strip the URL: it may carry a token in its query for some endpoints.
-            TwitchError::Unavailable(err.without_url_str())
+            // Only the kind of failure: reqwest's message includes the URL, which may carry a token.
+            let kind = if err.is_connect() {
+                "connection failed"
+            } else if err.is_request() {
+                "request failed"
+            } else {
+                "transport error"
+            };
+            TwitchError::Unavailable(kind.to_string())
         }
     }
 
@@ -56,22 +63,4 @@ impl TwitchError {
 #[derive(serde::Deserialize)]
 struct ErrorBody {
     message: Option<String>,
-}
-
-trait WithoutUrl {
-    fn without_url_str(&self) -> String;
-}
-
-impl WithoutUrl for reqwest::Error {
-    fn without_url_str(&self) -> String {
-        let mut plain = String::new();
-        if self.is_connect() {
-            plain.push_str("connection failed");
-        } else if self.is_request() {
-            plain.push_str("request failed");
-        } else {
-            plain.push_str("transport error");
-        }
-        plain
-    }
 }

@@ -190,12 +190,7 @@ async fn connect_channel(
     if viewer.twitch_id != profile.id {
         return Err(SignInFailure::WrongAccount);
     }
-    let streamer = app::models::StreamerProfile {
-        twitch_id: profile.id.clone(),
-        login: profile.login.to_ascii_lowercase(),
-        display_name: profile.display_name.clone(),
-        profile_image_url: profile.profile_image_url.clone(),
-    };
+    let streamer = crate::backend::streamer_profile(profile);
     app.db.upsert_streamer(&streamer, &profile.broadcaster_type, now()).await.map_err(unexpected)?;
     app.db.connect_channel(&profile.id, &tokens.scopes.join(" "), now()).await.map_err(unexpected)?;
     let ensured = crate::subscriptions::ensure_streamer(app, &profile.id).await.map_err(unexpected)?;

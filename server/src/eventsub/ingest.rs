@@ -3,13 +3,12 @@
 
 use serde_json::Value;
 
-use app::events::event_time_ms;
+use app::events::{Event, FeedEvent, event_time_ms};
 use twitch::eventsub::Envelope;
 
-use super::webhook::now_ms;
 use crate::metrics::WebhookOutcome;
 use crate::state::AppState;
-use crate::storage::{NewEvent, StorageError, now};
+use crate::storage::{NewEvent, StorageError, now, now_ms};
 use crate::subscriptions;
 
 /// The key that catches the same logical event arriving twice under different message ids. Twitch has been seen
@@ -57,6 +56,7 @@ pub async fn notification(
 
     let last_online = if sub.kind == "stream.offline" { app.db.last_online_event(&streamer_id).await? } else { None };
     let received = now_ms();
+    let occurred_at_ms = event_time_ms(&sub.kind, &event).unwrap_or(received);
     let payload = event.to_string();
     let stored = app
         .db
@@ -66,7 +66,7 @@ pub async fn notification(
                 streamer_id: &streamer_id,
                 kind: &sub.kind,
                 version: &sub.version,
-                occurred_at_ms: event_time_ms(&sub.kind, &event).unwrap_or(received),
+                occurred_at_ms,
                 received_at_ms: received,
                 dedupe_key: dedupe_key(&sub.kind, &event, last_online),
                 payload: &payload,
@@ -74,9 +74,17 @@ pub async fn notification(
             app.settings.event_retention,
         )
         .await?;
-    let Some(feed_event) = stored else {
+    let Some(id) = stored else {
         tracing::info!(message_id, kind = %sub.kind, "repeated event under a new message id ignored");
         return Ok(WebhookOutcome::Duplicate);
+    };
+    let feed_event = FeedEvent {
+        id,
+        event: Event::parse(&sub.kind, &sub.version, &event),
+        streamer_id: streamer_id.clone(),
+        subscription_type: sub.kind.clone(),
+        version: sub.version.clone(),
+        occurred_at_ms,
     };
     match sub.kind.as_str() {
         "stream.online" => app.db.set_live(&streamer_id, true).await?,

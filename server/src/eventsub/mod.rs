@@ -10,7 +10,6 @@ use axum::routing::post;
 use crate::state::AppState;
 
 pub use ingest::dedupe_key;
-pub use webhook::now_ms;
 
 /// The callback path, under `PUBLIC_URL`.
 pub const CALLBACK_PATH: &str = "/eventsub/callback";

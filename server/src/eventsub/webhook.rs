@@ -14,7 +14,7 @@ use twitch::eventsub::{Envelope, MessageHeaders, MessageType, verify};
 use super::{MAX_AGE_MS, MAX_SKEW_MS, ingest};
 use crate::metrics::WebhookOutcome;
 use crate::state::AppState;
-use crate::storage::{LIVE_STATUSES, SubKey, now};
+use crate::storage::{LIVE_STATUSES, SubKey, now, now_ms};
 
 fn refuse(status: StatusCode, message: impl Into<String>) -> Response {
     (status, message.into()).into_response()
@@ -24,10 +24,6 @@ fn refuse(status: StatusCode, message: impl Into<String>) -> Response {
 fn counted(app: &AppState, outcome: WebhookOutcome, response: Response) -> Response {
     app.metrics.webhook(outcome);
     response
-}
-
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 
 /// Checks the message's age against `now_ms`.

@@ -58,9 +58,9 @@ impl Db {
         Ok(done.rows_affected())
     }
 
-    /// Stores an event; `None` if it duplicates one already stored (same message, or same dedupe key). Keeps at
-    /// most `keep` events per streamer, dropping the oldest.
-    pub async fn insert_event(&self, e: &NewEvent<'_>, keep: i64) -> Result<Option<FeedEvent>, StorageError> {
+    /// Stores an event and returns its id; `None` if it duplicates one already stored (same message, or same
+    /// dedupe key). Keeps at most `keep` events per streamer, dropping the oldest.
+    pub async fn insert_event(&self, e: &NewEvent<'_>, keep: i64) -> Result<Option<i64>, StorageError> {
         let mut tx = self.pool.begin().await?;
         let row = sqlx::query!(
             "INSERT INTO events (message_id, streamer_id, kind, version, occurred_at, received_at, dedupe_key, payload)
@@ -89,15 +89,7 @@ impl Db {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        let payload = serde_json::from_str(e.payload).unwrap_or(serde_json::Value::Null);
-        Ok(Some(FeedEvent {
-            id: row.id,
-            streamer_id: e.streamer_id.to_string(),
-            subscription_type: e.kind.to_string(),
-            version: e.version.to_string(),
-            occurred_at_ms: e.occurred_at_ms,
-            event: Event::parse(e.kind, e.version, &payload),
-        }))
+        Ok(Some(row.id))
     }
 
     /// The newest `limit` events of a streamer, newest first.

@@ -72,7 +72,12 @@ impl Db {
     }
 }
 
-/// The current time as Unix seconds, the unit every time column uses.
+/// The current time as Unix milliseconds, the unit of event times.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+/// The current time as Unix seconds, the unit every other time column uses.
 pub fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
