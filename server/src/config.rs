@@ -40,7 +40,8 @@ pub enum Command {
 /// The settings as given, before validation.
 #[derive(Debug, Clone, Args)]
 pub struct RawConfig {
-    /// Database URL. `sqlite://path` is created if missing.
+    /// Database URL: `sqlite://path` (created if missing) for one machine, or `postgres://user:password@host/db`
+    /// for several instances sharing one database.
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/sev.db")]
     pub database_url: String,
 
@@ -321,10 +322,15 @@ impl RawConfig {
     /// Checks every setting and returns the first problem found.
     pub fn validate(&self) -> Result<Settings, ConfigError> {
         let database_url = self.database_url.trim().to_string();
-        if !database_url.starts_with("sqlite:") {
+        if !["sqlite:", "postgres://", "postgresql://"].iter().any(|scheme| database_url.starts_with(scheme)) {
+            // Only the scheme is echoed: a PostgreSQL URL may carry a password.
+            let scheme = database_url.split(':').next().unwrap_or_default();
             return Err(invalid(
                 "DATABASE_URL",
-                format!("must be a sqlite: URL such as sqlite://data/sev.db, got {database_url:?}"),
+                format!(
+                    "must be sqlite://path (one machine) or postgres://user:password@host/db (several instances), \
+                     got a {scheme:?} URL"
+                ),
             ));
         }
 
@@ -521,9 +527,14 @@ mod tests {
     }
 
     #[test]
-    fn only_sqlite_databases_are_accepted_for_now() {
-        let e = error_of(RawConfig { database_url: "mysql://x".into(), ..defaults() });
+    fn sqlite_and_postgres_databases_are_accepted_and_others_refused_without_echoing_secrets() {
+        let e = error_of(RawConfig { database_url: "mysql://root:hunter2@db/sev".into(), ..defaults() });
         assert_eq!(e.variable, "DATABASE_URL");
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+        for url in ["sqlite://x.db", "postgres://sev:pw@db/sev", "postgresql://localhost/sev"] {
+            let s = RawConfig { database_url: url.into(), ..defaults() }.validate().unwrap();
+            assert_eq!(s.database_url, url);
+        }
     }
 
     #[test]

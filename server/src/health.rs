@@ -16,9 +16,9 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn ready(State(app): State<AppState>) -> Response {
-    let bus = app.bus.name();
+    let (bus, database) = (app.bus.name(), app.db.kind());
     match (app.db.ping().await, app.bus.healthy()) {
-        (Ok(()), true) => (StatusCode::OK, format!("ready: database ok, bus ok ({bus})")).into_response(),
+        (Ok(()), true) => (StatusCode::OK, format!("ready: database ok ({database}), bus ok ({bus})")).into_response(),
         (Ok(()), false) => {
             let body = format!("not ready: the {bus} bus is unreachable; this instance serves its own pages only");
             (StatusCode::SERVICE_UNAVAILABLE, body).into_response()
@@ -32,6 +32,11 @@ async fn ready(State(app): State<AppState>) -> Response {
 
 async fn metrics(State(app): State<AppState>) -> Response {
     let subscriptions_by_status = app.db.subscription_status_counts().await.unwrap_or_default();
-    let gauges = Gauges { open_websockets: app.connections.total(), subscriptions_by_status };
+    let gauges = Gauges {
+        open_websockets: app.connections.total(),
+        subscriptions_by_status,
+        twitch_calls: app.twitch.stats().calls(),
+        twitch_rate_limit: app.twitch.stats().rate_limit(),
+    };
     ([(CONTENT_TYPE, "text/plain; version=0.0.4")], app.metrics.render(&gauges)).into_response()
 }

@@ -87,6 +87,10 @@ pub struct Metrics {
 pub struct Gauges {
     pub open_websockets: usize,
     pub subscriptions_by_status: Vec<(String, i64)>,
+    /// Calls to Twitch by endpoint and status.
+    pub twitch_calls: Vec<twitch::stats::CallCount>,
+    /// Helix's bucket size and points left, as last reported.
+    pub twitch_rate_limit: Option<(i64, i64)>,
 }
 
 impl Metrics {
@@ -130,6 +134,29 @@ impl Metrics {
         for (status, n) in &gauges.subscriptions_by_status {
             let _ = writeln!(out, "sev_subscriptions{{status=\"{status}\"}} {n}");
         }
+        let _ = writeln!(
+            out,
+            "# HELP sev_twitch_api_calls_total Calls to Twitch by endpoint and HTTP status (0: no answer)."
+        );
+        let _ = writeln!(out, "# TYPE sev_twitch_api_calls_total counter");
+        for c in &gauges.twitch_calls {
+            let _ = writeln!(
+                out,
+                "sev_twitch_api_calls_total{{endpoint=\"{}\",status=\"{}\"}} {}",
+                c.endpoint, c.status, c.count
+            );
+        }
+        if let Some((limit, remaining)) = gauges.twitch_rate_limit {
+            let _ = writeln!(out, "# HELP sev_twitch_ratelimit_limit Helix points per minute (Ratelimit-Limit).");
+            let _ = writeln!(out, "# TYPE sev_twitch_ratelimit_limit gauge");
+            let _ = writeln!(out, "sev_twitch_ratelimit_limit {limit}");
+            let _ = writeln!(
+                out,
+                "# HELP sev_twitch_ratelimit_remaining Helix points left this minute, as last reported (Ratelimit-Remaining)."
+            );
+            let _ = writeln!(out, "# TYPE sev_twitch_ratelimit_remaining gauge");
+            let _ = writeln!(out, "sev_twitch_ratelimit_remaining {remaining}");
+        }
         out
     }
 }
@@ -146,7 +173,12 @@ mod tests {
         m.webhook(WebhookOutcome::BadSignature);
         m.fanout(Duration::from_millis(3));
         m.fanout(Duration::from_millis(200));
-        let text = m.render(&Gauges { open_websockets: 4, subscriptions_by_status: vec![("enabled".into(), 5)] });
+        let text = m.render(&Gauges {
+            open_websockets: 4,
+            subscriptions_by_status: vec![("enabled".into(), 5)],
+            twitch_calls: vec![twitch::stats::CallCount { endpoint: "helix_users", status: 200, count: 3 }],
+            twitch_rate_limit: Some((800, 790)),
+        });
         assert!(text.contains("sev_webhooks_total{outcome=\"stored\"} 2"), "{text}");
         assert!(text.contains("sev_webhooks_total{outcome=\"bad_signature\"} 1"));
         assert!(text.contains("sev_events_stored_total 2"));
@@ -155,5 +187,8 @@ mod tests {
         assert!(text.contains("sev_fanout_seconds_bucket{le=\"+Inf\"} 2"));
         assert!(text.contains("sev_open_websockets 4"));
         assert!(text.contains("sev_subscriptions{status=\"enabled\"} 5"));
+        assert!(text.contains("sev_twitch_api_calls_total{endpoint=\"helix_users\",status=\"200\"} 3"), "{text}");
+        assert!(text.contains("sev_twitch_ratelimit_limit 800"));
+        assert!(text.contains("sev_twitch_ratelimit_remaining 790"));
     }
 }

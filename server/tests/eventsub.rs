@@ -425,12 +425,12 @@ async fn a_subscription_twitch_already_has_is_adopted_on_409() {
     assert_eq!((ensured.created, ensured.adopted), (0, PUBLIC_TYPES), "{ensured:?}");
     let after: Vec<String> = app.mock_subscriptions_of(&panda).into_iter().map(|s| s.id).collect();
     assert_eq!(before, after, "nothing new at Twitch");
-    let stored: Vec<String> = sqlx::query_scalar(&format!(
-        "SELECT twitch_id FROM eventsub_subscriptions WHERE streamer_id = '{panda}' ORDER BY twitch_id"
-    ))
-    .fetch_all(&app.db().await)
-    .await
-    .unwrap();
+    let mut stored: Vec<String> =
+        sqlx::query_scalar(&format!("SELECT twitch_id FROM eventsub_subscriptions WHERE streamer_id = '{panda}'"))
+            .fetch_all(&app.db().await)
+            .await
+            .unwrap();
+    stored.sort();
     let mut expected = before.clone();
     expected.sort();
     assert_eq!(stored, expected, "sev knows Twitch's ids again");

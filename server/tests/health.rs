@@ -12,7 +12,9 @@ async fn health_and_readiness_answer() {
     assert_eq!(alive.status(), 200);
     let ready = bare_client().get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(ready.status(), 200);
-    assert!(ready.text().await.unwrap().contains("database ok"));
+    let expected = if app.database.is_postgres() { "database ok (postgres)" } else { "database ok (sqlite)" };
+    let text = ready.text().await.unwrap();
+    assert!(text.contains(expected), "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -48,5 +50,16 @@ async fn metrics_count_webhooks_by_outcome_events_and_subscriptions() {
         assert!(text.contains(line), "missing {line:?} in\n{text}");
     }
     assert!(text.contains("sev_subscriptions{status="), "{text}");
+    // Twitch calls: the streamer lookup, six subscriptions created (202), and the headroom Helix reported.
+    assert!(text.contains("sev_twitch_api_calls_total{endpoint=\"helix_users\",status=\"200\"}"), "{text}");
+    assert!(text.contains("sev_twitch_api_calls_total{endpoint=\"helix_eventsub_create\",status=\"202\"} 6"), "{text}");
+    assert!(text.contains("sev_twitch_api_calls_total{endpoint=\"oauth_token\",status=\"200\"}"), "{text}");
+    assert!(text.contains("sev_twitch_ratelimit_limit 800"), "{text}");
+    let remaining: i64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("sev_twitch_ratelimit_remaining "))
+        .and_then(|v| v.parse().ok())
+        .expect("the remaining points are reported");
+    assert!((700..800).contains(&remaining), "some points were spent: {remaining}");
     assert!(text.contains("# TYPE sev_fanout_seconds histogram"));
 }

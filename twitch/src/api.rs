@@ -4,6 +4,7 @@
 //! cache keeps a token until Twitch rejects it (or until just before its stated expiry), then fetches one again
 //! and retries the call once.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::Mutex;
@@ -11,6 +12,7 @@ use tokio::sync::Mutex;
 use crate::error::TwitchError;
 use crate::helix::{Helix, HelixUser};
 use crate::oauth::OAuth;
+use crate::stats::ApiStats;
 
 struct CachedToken {
     token: String,
@@ -25,8 +27,15 @@ pub struct TwitchApi {
 }
 
 impl TwitchApi {
-    pub fn new(oauth: OAuth, helix: Helix) -> Self {
+    /// OAuth and Helix calls are counted together, in Helix's [`ApiStats`].
+    pub fn new(mut oauth: OAuth, helix: Helix) -> Self {
+        oauth.stats = Arc::clone(&helix.stats);
         TwitchApi { oauth, helix, app_token: Mutex::new(None) }
+    }
+
+    /// What sev has asked of Twitch, for metrics.
+    pub fn stats(&self) -> &ApiStats {
+        &self.helix.stats
     }
 
     pub fn oauth(&self) -> &OAuth {

@@ -1,9 +1,12 @@
 //! Helix, Twitch's REST API. Only the calls sev makes live here.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::TwitchError;
 use crate::http;
+use crate::stats::ApiStats;
 
 /// A user as `GET /helix/users` returns it. Fields Twitch may drop or add are defaulted, never required.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,11 +36,22 @@ pub struct Helix {
     http: reqwest::Client,
     base: String,
     client_id: String,
+    pub(crate) stats: Arc<ApiStats>,
 }
 
 impl Helix {
     pub fn new(http: reqwest::Client, base: &str, client_id: &str) -> Self {
-        Helix { http, base: base.trim_end_matches('/').to_string(), client_id: client_id.to_string() }
+        Helix {
+            http,
+            base: base.trim_end_matches('/').to_string(),
+            client_id: client_id.to_string(),
+            stats: Arc::default(),
+        }
+    }
+
+    /// What this client has asked of Twitch.
+    pub fn stats(&self) -> &Arc<ApiStats> {
+        &self.stats
     }
 
     /// A Helix request with the two headers every call needs.
@@ -58,7 +72,9 @@ impl Helix {
         }
         let query: Vec<(&str, &str)> =
             logins.iter().map(|l| ("login", *l)).chain(ids.iter().map(|i| ("id", *i))).collect();
-        let body = http::send(self.request(reqwest::Method::GET, "/users", token).query(&query)).await?;
+        let body =
+            http::send(&self.stats, "helix_users", self.request(reqwest::Method::GET, "/users", token).query(&query))
+                .await?;
         Ok(http::parse::<DataPage<HelixUser>>(&body, "users")?.data)
     }
 }

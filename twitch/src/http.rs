@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::error::TwitchError;
+use crate::stats::{ApiStats, NO_ANSWER};
 
 /// Where Twitch lives. Real Twitch by default; the mock Twitch in demo mode and in tests.
 #[derive(Debug, Clone)]
@@ -34,9 +35,22 @@ pub(crate) fn rate_limit_reset(headers: &reqwest::header::HeaderMap) -> Option<u
 }
 
 /// Sends a request and turns any non-2xx answer into a [`TwitchError`]; returns the body bytes of a success.
-pub(crate) async fn send(request: reqwest::RequestBuilder) -> Result<bytes::Bytes, TwitchError> {
-    let response = request.send().await.map_err(|e| TwitchError::from_transport(&e))?;
+/// Counts the call in `stats` under `endpoint`, with the rate-limit headroom the answer reports.
+pub(crate) async fn send(
+    stats: &ApiStats,
+    endpoint: &'static str,
+    request: reqwest::RequestBuilder,
+) -> Result<bytes::Bytes, TwitchError> {
+    let response = match request.send().await {
+        Ok(r) => r,
+        Err(e) => {
+            stats.record(endpoint, NO_ANSWER);
+            return Err(TwitchError::from_transport(&e));
+        }
+    };
     let status = response.status();
+    stats.record(endpoint, status.as_u16());
+    stats.record_rate_limit(response.headers());
     let reset = rate_limit_reset(response.headers());
     let body = response.bytes().await.map_err(|e| TwitchError::from_transport(&e))?;
     if status.is_success() { Ok(body) } else { Err(TwitchError::from_status(status.as_u16(), &body, reset)) }

@@ -8,9 +8,11 @@ pub mod eventsub;
 pub mod helix;
 pub mod http;
 pub mod oauth;
+pub mod stats;
 
 pub use api::TwitchApi;
 pub use error::TwitchError;
 pub use helix::{Helix, HelixUser};
 pub use http::Endpoints;
 pub use oauth::{OAuth, TokenSet, ValidatedToken};
+pub use stats::ApiStats;

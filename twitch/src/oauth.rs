@@ -7,6 +7,7 @@
 //! `{"error"}`. Validate and revoke are not standard OAuth at all and are plain HTTP calls.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use oauth2::basic::{BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType};
@@ -18,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::TwitchError;
 use crate::http::{self, Endpoints};
+use crate::stats::{ApiStats, NO_ANSWER};
 
 /// A token response as Twitch sends it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -143,6 +145,7 @@ pub struct OAuth {
     http: reqwest::Client,
     client_id: String,
     oauth_base: String,
+    pub(crate) stats: Arc<ApiStats>,
 }
 
 impl OAuth {
@@ -163,7 +166,7 @@ impl OAuth {
             .set_redirect_uri(RedirectUrl::new(redirect_uri.to_string()).map_err(|e| bad("redirect URI", e))?)
             // Twitch reads client_id and client_secret from the request parameters, not from HTTP Basic auth.
             .set_auth_type(AuthType::RequestBody);
-        Ok(OAuth { client, http, client_id: client_id.to_string(), oauth_base })
+        Ok(OAuth { client, http, client_id: client_id.to_string(), oauth_base, stats: Arc::default() })
     }
 
     pub fn client_id(&self) -> &str {
@@ -186,37 +189,32 @@ impl OAuth {
 
     /// Exchanges an authorization code for user tokens.
     pub async fn exchange_code(&self, code: &str) -> Result<TokenSet, TwitchError> {
-        self.client
-            .exchange_code(AuthorizationCode::new(code.to_string()))
-            .request_async(&self.http)
-            .await
-            .map(TokenSet::from)
-            .map_err(token_error)
+        let result =
+            self.client.exchange_code(AuthorizationCode::new(code.to_string())).request_async(&self.http).await;
+        self.token_call(result)
     }
 
     /// Uses a refresh token. Twitch may rotate the refresh token, so the caller must store the new one.
     pub async fn refresh(&self, refresh_token: &str) -> Result<TokenSet, TwitchError> {
-        self.client
+        let result = self
+            .client
             .exchange_refresh_token(&RefreshToken::new(refresh_token.to_string()))
             .request_async(&self.http)
-            .await
-            .map(TokenSet::from)
-            .map_err(token_error)
+            .await;
+        self.token_call(result)
     }
 
     /// Gets an app access token (client credentials). App tokens cannot be refreshed; get a new one instead.
     pub async fn app_token(&self) -> Result<TokenSet, TwitchError> {
-        self.client
-            .exchange_client_credentials()
-            .request_async(&self.http)
-            .await
-            .map(TokenSet::from)
-            .map_err(token_error)
+        let result = self.client.exchange_client_credentials().request_async(&self.http).await;
+        self.token_call(result)
     }
 
     /// Asks Twitch whether a token is still good. Twitch requires this at start-up and hourly for every session.
     pub async fn validate(&self, access_token: &str) -> Result<ValidatedToken, TwitchError> {
         let body = http::send(
+            &self.stats,
+            "oauth_validate",
             self.http
                 .get(format!("{}/validate", self.oauth_base))
                 .header(reqwest::header::AUTHORIZATION, format!("OAuth {access_token}")),
@@ -228,6 +226,8 @@ impl OAuth {
     /// Revokes a token. A token Twitch already considers invalid counts as revoked.
     pub async fn revoke(&self, access_token: &str) -> Result<(), TwitchError> {
         let result = http::send(
+            &self.stats,
+            "oauth_revoke",
             self.http
                 .post(format!("{}/revoke", self.oauth_base))
                 .form(&[("client_id", self.client_id.as_str()), ("token", access_token)]),
@@ -242,7 +242,25 @@ impl OAuth {
 }
 
 /// Maps the oauth2 crate's error onto ours.
-fn token_error(err: RequestTokenError<HttpClientError<reqwest::Error>, TwitchErrorResponse>) -> TwitchError {
+impl OAuth {
+    /// Counts a call to the token endpoint (made by the `oauth2` crate, so its raw answer is not seen here) by
+    /// the status its outcome implies, and converts the outcome.
+    fn token_call(&self, result: Result<TwitchTokenResponse, TokenRequestError>) -> Result<TokenSet, TwitchError> {
+        let result = result.map(TokenSet::from).map_err(token_error);
+        let status = match &result {
+            Ok(_) => 200,
+            Err(TwitchError::Rejected { status, .. }) => *status,
+            Err(TwitchError::RateLimited { .. }) => 429,
+            Err(_) => NO_ANSWER,
+        };
+        self.stats.record("oauth_token", status);
+        result
+    }
+}
+
+type TokenRequestError = RequestTokenError<HttpClientError<reqwest::Error>, TwitchErrorResponse>;
+
+fn token_error(err: TokenRequestError) -> TwitchError {
     match err {
         RequestTokenError::ServerResponse(body) => {
             let status = body.status.unwrap_or(400);

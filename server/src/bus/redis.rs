@@ -44,18 +44,33 @@ impl RedisBus {
         Ok(bus)
     }
 
-    async fn send(&self, event: &FeedEvent) -> Result<(), redis::RedisError> {
+    /// The shared publishing connection, opened on first use. A multiplexed connection pipelines concurrent
+    /// commands, so the lock is held only to clone it, never across a round trip.
+    async fn connection(&self) -> Result<MultiplexedConnection, redis::RedisError> {
         let mut guard = self.publisher.lock().await;
-        if guard.is_none() {
-            *guard = Some(self.client.get_multiplexed_tokio_connection().await?);
+        if let Some(connection) = guard.as_ref() {
+            return Ok(connection.clone());
         }
-        let connection = guard.as_mut().expect("just connected");
+        let connection = self.client.get_multiplexed_tokio_connection().await?;
+        *guard = Some(connection.clone());
+        Ok(connection)
+    }
+
+    /// Publishes on the streamer's channel. A failure drops the connection and is retried once on a new one, so a
+    /// connection Redis closed (say, after a restart) costs no event while the relays are still listening.
+    async fn send(&self, event: &FeedEvent) -> Result<(), redis::RedisError> {
+        let channel = format!("{PREFIX}{}", event.streamer_id);
         let payload = serde_json::to_string(event).unwrap_or_default();
-        let result: Result<i64, _> = connection.publish(format!("{PREFIX}{}", event.streamer_id), payload).await;
-        if result.is_err() {
-            *guard = None;
+        let mut outcome = Ok(());
+        for _ in 0..2 {
+            let mut connection = self.connection().await?;
+            outcome = connection.publish::<_, _, i64>(&channel, &payload).await.map(drop);
+            if outcome.is_ok() {
+                break;
+            }
+            *self.publisher.lock().await = None;
         }
-        result.map(|_| ())
+        outcome
     }
 }
 

@@ -28,34 +28,61 @@ impl fmt::Debug for SessionRecord {
 
 impl Db {
     pub async fn insert_session(&self, s: &SessionRecord) -> Result<(), StorageError> {
-        sqlx::query!(
-            "INSERT INTO sessions (id_hash, user_id, access_token, refresh_token, scopes, created_at, expires_at, validated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            s.id_hash,
-            s.user_id,
-            s.access_token,
-            s.refresh_token,
-            s.scopes,
-            s.created_at,
-            s.expires_at,
-            s.validated_at
-        )
-        .execute(&self.pool)
-        .await?;
+        per_db!(self, |p|
+            sqlite: sqlx::query!(
+                "INSERT INTO sessions (id_hash, user_id, access_token, refresh_token, scopes, created_at, expires_at, validated_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                s.id_hash,
+                s.user_id,
+                s.access_token,
+                s.refresh_token,
+                s.scopes,
+                s.created_at,
+                s.expires_at,
+                s.validated_at
+            )
+            .execute(p)
+            .await
+            .map(drop)?,
+            postgres: sqlx::query!(
+                "INSERT INTO sessions (id_hash, user_id, access_token, refresh_token, scopes, created_at, expires_at, validated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                s.id_hash,
+                s.user_id,
+                s.access_token,
+                s.refresh_token,
+                s.scopes,
+                s.created_at,
+                s.expires_at,
+                s.validated_at
+            )
+            .execute(p)
+            .await
+            .map(drop)?,
+        );
         Ok(())
     }
 
     /// Ends a session and returns it, so its token can be revoked.
     pub async fn delete_session(&self, id_hash: &str) -> Result<Option<SessionRecord>, StorageError> {
-        let row = sqlx::query_as!(
-            SessionRecord,
-            "DELETE FROM sessions WHERE id_hash = ?
-             RETURNING id_hash, user_id, access_token, refresh_token, scopes, created_at, expires_at, validated_at",
-            id_hash
-        )
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row)
+        Ok(per_db!(self, |p|
+            sqlite: sqlx::query_as!(
+                SessionRecord,
+                "DELETE FROM sessions WHERE id_hash = ?
+                 RETURNING id_hash, user_id, access_token, refresh_token, scopes, created_at, expires_at, validated_at",
+                id_hash
+            )
+            .fetch_optional(p)
+            .await?,
+            postgres: sqlx::query_as!(
+                SessionRecord,
+                "DELETE FROM sessions WHERE id_hash = $1
+                 RETURNING id_hash, user_id, access_token, refresh_token, scopes, created_at, expires_at, validated_at",
+                id_hash
+            )
+            .fetch_optional(p)
+            .await?,
+        ))
     }
 
     /// Live sessions last validated at or before `validated_before`, oldest first, at most `limit`.
@@ -65,17 +92,28 @@ impl Db {
         now: i64,
         limit: i64,
     ) -> Result<Vec<SessionRecord>, StorageError> {
-        let rows = sqlx::query_as!(
-            SessionRecord,
-            "SELECT id_hash, user_id, access_token, refresh_token, scopes, created_at, expires_at, validated_at
-             FROM sessions WHERE validated_at <= ? AND expires_at > ? ORDER BY validated_at LIMIT ?",
-            validated_before,
-            now,
-            limit
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows)
+        Ok(per_db!(self, |p|
+            sqlite: sqlx::query_as!(
+                SessionRecord,
+                "SELECT id_hash, user_id, access_token, refresh_token, scopes, created_at, expires_at, validated_at
+                 FROM sessions WHERE validated_at <= ? AND expires_at > ? ORDER BY validated_at LIMIT ?",
+                validated_before,
+                now,
+                limit
+            )
+            .fetch_all(p)
+            .await?,
+            postgres: sqlx::query_as!(
+                SessionRecord,
+                "SELECT id_hash, user_id, access_token, refresh_token, scopes, created_at, expires_at, validated_at
+                 FROM sessions WHERE validated_at <= $1 AND expires_at > $2 ORDER BY validated_at LIMIT $3",
+                validated_before,
+                now,
+                limit
+            )
+            .fetch_all(p)
+            .await?,
+        ))
     }
 
     /// Records a successful validation, with new tokens when they were refreshed.
@@ -86,21 +124,36 @@ impl Db {
         refresh_token: Option<&str>,
         now: i64,
     ) -> Result<(), StorageError> {
-        sqlx::query!(
-            "UPDATE sessions SET access_token = ?, refresh_token = ?, validated_at = ? WHERE id_hash = ?",
-            access_token,
-            refresh_token,
-            now,
-            id_hash
-        )
-        .execute(&self.pool)
-        .await?;
+        per_db!(self, |p|
+            sqlite: sqlx::query!(
+                "UPDATE sessions SET access_token = ?, refresh_token = ?, validated_at = ? WHERE id_hash = ?",
+                access_token,
+                refresh_token,
+                now,
+                id_hash
+            )
+            .execute(p)
+            .await
+            .map(drop)?,
+            postgres: sqlx::query!(
+                "UPDATE sessions SET access_token = $1, refresh_token = $2, validated_at = $3 WHERE id_hash = $4",
+                access_token,
+                refresh_token,
+                now,
+                id_hash
+            )
+            .execute(p)
+            .await
+            .map(drop)?,
+        );
         Ok(())
     }
 
     /// Forgets sessions past their lifetime.
     pub async fn purge_sessions(&self, now: i64) -> Result<u64, StorageError> {
-        let done = sqlx::query!("DELETE FROM sessions WHERE expires_at <= ?", now).execute(&self.pool).await?;
-        Ok(done.rows_affected())
+        Ok(per_db!(self, |p|
+            sqlite: sqlx::query!("DELETE FROM sessions WHERE expires_at <= ?", now).execute(p).await?.rows_affected(),
+            postgres: sqlx::query!("DELETE FROM sessions WHERE expires_at <= $1", now).execute(p).await?.rows_affected(),
+        ))
     }
 }

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+mod database;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -13,6 +15,8 @@ use tokio::net::TcpListener;
 use sev::config::Cli;
 use sev::server::{self, RunningServer};
 use twitch_mock::{MockClient, MockConfig, MockTwitch};
+
+pub use database::TestDatabase;
 
 pub const CLIENT_ID: &str = "test-client-id";
 pub const CLIENT_SECRET: &str = "test-client-secret";
@@ -41,7 +45,7 @@ pub struct TestApp {
     pub base: String,
     pub db_url: String,
     pub options: Options,
-    _dir: tempfile::TempDir,
+    pub database: TestDatabase,
 }
 
 /// A client that keeps cookies, like a browser, but does not follow redirects, so tests can look at each hop.
@@ -65,8 +69,8 @@ impl TestApp {
     }
 
     pub async fn start_with(options: Options) -> TestApp {
-        let dir = tempfile::tempdir().unwrap();
-        let db_url = format!("sqlite://{}/sev.db", dir.path().display());
+        let database = TestDatabase::create().await;
+        let db_url = database.url.clone();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let base = format!("http://{addr}");
@@ -81,7 +85,7 @@ impl TestApp {
             public_base: format!("http://{mock_addr}"),
         });
         let mock_addr = mock.serve_on(mock_listener).unwrap();
-        let mut app = TestApp { server: None, mock, mock_addr, addr, base, db_url, options, _dir: dir };
+        let mut app = TestApp { server: None, mock, mock_addr, addr, base, db_url, options, database };
         app.launch(listener).await;
         app
     }
@@ -253,9 +257,10 @@ impl TestApp {
         panic!("timed out waiting until {what}");
     }
 
-    /// A direct connection to the test database, for looking at what was stored.
-    pub async fn db(&self) -> sqlx::SqlitePool {
-        sqlx::SqlitePool::connect(&self.db_url).await.unwrap()
+    /// A direct connection to the test database (SQLite or PostgreSQL), for looking at what was stored.
+    pub async fn db(&self) -> sqlx::AnyPool {
+        sqlx::any::install_default_drivers();
+        sqlx::pool::PoolOptions::<sqlx::Any>::new().max_connections(1).connect(&self.db_url).await.unwrap()
     }
 }
 

@@ -54,8 +54,8 @@ impl Helix {
             "condition": new.condition,
             "transport": { "method": "webhook", "callback": new.callback, "secret": new.secret },
         });
-        let bytes =
-            http::send(self.request(reqwest::Method::POST, "/eventsub/subscriptions", app_token).json(&body)).await?;
+        let request = self.request(reqwest::Method::POST, "/eventsub/subscriptions", app_token).json(&body);
+        let bytes = http::send(&self.stats, "helix_eventsub_create", request).await?;
         http::parse(&bytes, "created subscription")
     }
 
@@ -69,13 +69,13 @@ impl Helix {
         if let Some(cursor) = after {
             request = request.query(&[("after", cursor)]);
         }
-        http::parse(&http::send(request).await?, "subscription list")
+        http::parse(&http::send(&self.stats, "helix_eventsub_list", request).await?, "subscription list")
     }
 
     /// Deletes a subscription; one Twitch no longer has counts as deleted.
     pub async fn delete_subscription(&self, app_token: &str, id: &str) -> Result<(), TwitchError> {
         let request = self.request(reqwest::Method::DELETE, "/eventsub/subscriptions", app_token).query(&[("id", id)]);
-        match http::send(request).await {
+        match http::send(&self.stats, "helix_eventsub_delete", request).await {
             Ok(_) | Err(TwitchError::Rejected { status: 404, .. }) => Ok(()),
             Err(e) => Err(e),
         }
