@@ -52,6 +52,18 @@ impl ServerBackend {
         Ok(Some(streamer))
     }
 
+    /// A streamer's profile as stored when it is younger than PROFILE_CACHE_SECS, else as Twitch says now. Many
+    /// viewers pick the same few streamers, so most picks cost no Helix point.
+    async fn cached_or_look_up(&self, login: &str) -> Result<Option<StreamerProfile>, TwitchError> {
+        let since = now() - self.app.settings.profile_cache.as_secs() as i64;
+        match self.app.db.fresh_streamer_by_login(login, since).await {
+            Ok(Some(streamer)) => return Ok(Some(streamer)),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot read the stored streamer; asking Twitch"),
+        }
+        self.look_up(login).await
+    }
+
     async fn favorite(&self, headers: &HeaderMap, raw: &str) -> Result<FavoriteOutcome, ServerFnError> {
         let refuse = |message: String| Ok(FavoriteOutcome::Refused { message });
         let Some(viewer) = session::viewer(&self.app, headers).await.map_err(internal)? else {
@@ -61,7 +73,7 @@ impl ServerBackend {
             Ok(login) => login,
             Err(e) => return refuse(e.to_string()),
         };
-        let streamer = match self.look_up(&login).await {
+        let streamer = match self.cached_or_look_up(&login).await {
             Ok(Some(s)) => s,
             Ok(None) => {
                 return refuse(format!("Twitch has no streamer called “{login}”. Check the spelling."));

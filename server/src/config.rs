@@ -116,6 +116,17 @@ pub struct RawConfig {
     #[arg(long, env = "WS_MAX_PER_ADDRESS", default_value = "32")]
     pub ws_max_per_address: String,
 
+    /// How many proxies you run in front of sev that append to X-Forwarded-For (1 behind an ALB, 2 behind
+    /// CloudFront and an ALB). 0 (the default) ignores the header, which anyone can forge when nothing trusted
+    /// sets it. Used to tell client addresses apart for WS_MAX_PER_ADDRESS.
+    #[arg(long, env = "TRUSTED_PROXY_HOPS", default_value = "0")]
+    pub trusted_proxy_hops: String,
+
+    /// How long a looked-up streamer profile is trusted before Twitch is asked again, in seconds. Picking a
+    /// streamer someone already picked then costs no Helix call, which keeps sev within Twitch's rate limit.
+    #[arg(long, env = "PROFILE_CACHE_SECS", default_value = "3600")]
+    pub profile_cache_secs: String,
+
     /// More host names the site is served on (comma-separated, e.g. www.example.com), for the Twitch embeds'
     /// `parent`; the host of PUBLIC_URL is always included.
     #[arg(long, env = "EMBED_PARENT_HOSTS", default_value = "")]
@@ -230,6 +241,8 @@ pub struct Settings {
     pub subscription_grace: Duration,
     pub reconcile_interval: Duration,
     pub ws_max_per_address: usize,
+    pub trusted_proxy_hops: usize,
+    pub profile_cache: Duration,
     /// Hosts for the embeds' `parent`, PUBLIC_URL's first.
     pub embed_parents: Vec<String>,
     pub log_filter: String,
@@ -423,6 +436,8 @@ impl RawConfig {
                 1..=86_400,
             )?),
             ws_max_per_address: number("WS_MAX_PER_ADDRESS", &self.ws_max_per_address, 1..=100_000)?,
+            trusted_proxy_hops: number("TRUSTED_PROXY_HOPS", &self.trusted_proxy_hops, 0..=10)?,
+            profile_cache: Duration::from_secs(number("PROFILE_CACHE_SECS", &self.profile_cache_secs, 0..=7 * 86_400)?),
             embed_parents,
             log_filter: self.log_filter.clone(),
             log_format,
@@ -459,6 +474,8 @@ mod tests {
             subscription_grace_secs: "86400".into(),
             reconcile_interval_secs: "600".into(),
             ws_max_per_address: "32".into(),
+            trusted_proxy_hops: "0".into(),
+            profile_cache_secs: "3600".into(),
             embed_parent_hosts: "".into(),
             log_filter: "info".into(),
             log_format: "pretty".into(),

@@ -6,6 +6,7 @@ pub mod bus;
 pub mod config;
 pub mod demo;
 pub mod eventsub;
+pub mod forwarded;
 pub mod health;
 pub mod live;
 pub mod metrics;

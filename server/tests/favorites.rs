@@ -52,6 +52,25 @@ async fn a_good_name_is_checked_with_twitch_saved_and_shown() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streamer_looked_up_recently_is_not_asked_of_twitch_again() {
+    let app = TestApp::start().await;
+    let first = browser();
+    app.sign_in(&first, "early_fan").await;
+    let second = browser();
+    app.sign_in(&second, "late_fan").await;
+    let before = app.mock.request_count("/helix/users");
+    assert!(matches!(set_favorite(&app, &first, "pixel_panda").await, FavoriteOutcome::Saved { .. }));
+    assert_eq!(app.mock.request_count("/helix/users"), before + 1, "the first pick asks Twitch");
+    assert!(matches!(set_favorite(&app, &second, "Pixel_Panda").await, FavoriteOutcome::Saved { .. }));
+    assert_eq!(app.mock.request_count("/helix/users"), before + 1, "the second is served from the stored profile");
+
+    // A profile older than PROFILE_CACHE_SECS (an hour) is checked with Twitch again.
+    sqlx::query("UPDATE streamers SET updated_at = updated_at - 7200").execute(&app.db().await).await.unwrap();
+    assert!(matches!(set_favorite(&app, &second, "pixel_panda").await, FavoriteOutcome::Saved { .. }));
+    assert_eq!(app.mock.request_count("/helix/users"), before + 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_malformed_name_is_refused_without_asking_twitch() {
     let app = TestApp::start().await;
     let client = browser();

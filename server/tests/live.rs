@@ -15,7 +15,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use app::events::{Event, FeedEvent};
 use app::live::{ServerMessage, socket_path};
-use common::TestApp;
+use common::{Options, TestApp};
 use twitch_mock::{payloads, user_id_for};
 
 /// The longest any single expected message may take.
@@ -316,4 +316,48 @@ async fn a_foreign_or_missing_origin_and_a_bad_streamer_id_are_refused() {
     // With the right origin and id, the same feed opens.
     let mut feed = open_feed(&app, &panda, Some(0)).await;
     assert_eq!(next_message(&mut feed).await, ServerMessage::Catchup { events: Vec::new() });
+}
+
+/// A feed handshake that says it was forwarded for `client` by one proxy.
+fn forwarded_feed(app: &TestApp, streamer_id: &str, client: &str) -> Request<()> {
+    let mut request = feed_request(app, streamer_id, None, Some(&app.base));
+    let forged_then_real = format!("6.6.6.6, {client}");
+    request.headers_mut().insert("x-forwarded-for", HeaderValue::from_str(&forged_then_real).unwrap());
+    request
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_client_address_behind_a_trusted_proxy_gets_its_own_share_of_feeds() {
+    let extra_args = vec!["--ws-max-per-address=2".to_string(), "--trusted-proxy-hops=1".to_string()];
+    let app = TestApp::start_with(Options { extra_args, ..Options::default() }).await;
+    let panda = user_id_for("pixel_panda");
+    let mut open = Vec::new();
+    for _ in 0..2 {
+        let (socket, _) = tokio_tungstenite::connect_async(forwarded_feed(&app, &panda, "198.51.100.1")).await.unwrap();
+        open.push(socket);
+    }
+    assert_eq!(refused_status(forwarded_feed(&app, &panda, "198.51.100.1")).await, StatusCode::TOO_MANY_REQUESTS);
+    // Another viewer behind the same proxy is not lumped in, whatever the first one forged on the left.
+    let (other, _) = tokio_tungstenite::connect_async(forwarded_feed(&app, &panda, "198.51.100.2")).await.unwrap();
+    open.push(other);
+    // Closing a feed gives its slot back.
+    open.remove(0).close(None).await.unwrap();
+    let mut reopened = None;
+    for _ in 0..50 {
+        if let Ok((socket, _)) = tokio_tungstenite::connect_async(forwarded_feed(&app, &panda, "198.51.100.1")).await {
+            reopened = Some(socket);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(reopened.is_some(), "the freed slot can be used again");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_trusted_proxies_a_forged_forwarded_header_does_not_dodge_the_cap() {
+    let extra_args = vec!["--ws-max-per-address=1".to_string()];
+    let app = TestApp::start_with(Options { extra_args, ..Options::default() }).await;
+    let panda = user_id_for("pixel_panda");
+    let (_first, _) = tokio_tungstenite::connect_async(forwarded_feed(&app, &panda, "198.51.100.1")).await.unwrap();
+    assert_eq!(refused_status(forwarded_feed(&app, &panda, "198.51.100.2")).await, StatusCode::TOO_MANY_REQUESTS);
 }

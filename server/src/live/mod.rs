@@ -67,7 +67,8 @@ async fn upgrade(
     if streamer_id.is_empty() || streamer_id.len() > 32 || !streamer_id.chars().all(|c| c.is_ascii_digit()) {
         return (StatusCode::BAD_REQUEST, "a streamer id is a Twitch user id: digits only").into_response();
     }
-    let Some(permit) = app.connections.acquire(peer.ip()) else {
+    let client = crate::forwarded::client_address(peer, &headers, app.settings.trusted_proxy_hops);
+    let Some(permit) = app.connections.acquire(client) else {
         return (StatusCode::TOO_MANY_REQUESTS, "too many open feeds from this address; close some tabs")
             .into_response();
     };

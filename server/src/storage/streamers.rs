@@ -87,4 +87,31 @@ impl Db {
             .await?,
         ))
     }
+
+    /// A stored streamer by lower-case login, if its profile was refreshed at or after `since`: fresh enough to
+    /// skip asking Twitch again.
+    pub async fn fresh_streamer_by_login(
+        &self,
+        login: &str,
+        since: i64,
+    ) -> Result<Option<StreamerProfile>, StorageError> {
+        Ok(per_db!(self, |p|
+            sqlite: sqlx::query_as!(
+                StreamerProfile,
+                "SELECT twitch_id, login, display_name, profile_image_url FROM streamers WHERE login = ? AND updated_at >= ?",
+                login,
+                since
+            )
+            .fetch_optional(p)
+            .await?,
+            postgres: sqlx::query_as!(
+                StreamerProfile,
+                "SELECT twitch_id, login, display_name, profile_image_url FROM streamers WHERE login = $1 AND updated_at >= $2",
+                login,
+                since
+            )
+            .fetch_optional(p)
+            .await?,
+        ))
+    }
 }

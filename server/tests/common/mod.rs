@@ -29,11 +29,13 @@ pub struct Options {
     pub twitch_timeout_ms: u64,
     pub subscription_grace_secs: u64,
     pub redis_url: Option<String>,
+    /// More command-line settings, e.g. `--ws-max-per-address=2`.
+    pub extra_args: Vec<String>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { twitch_timeout_ms: 2_000, subscription_grace_secs: 86_400, redis_url: None }
+        Options { twitch_timeout_ms: 2_000, subscription_grace_secs: 86_400, redis_url: None, extra_args: Vec::new() }
     }
 }
 
@@ -116,6 +118,7 @@ impl TestApp {
         if let Some(url) = &self.options.redis_url {
             args.push(format!("--redis-url={url}"));
         }
+        args.extend(self.options.extra_args.iter().cloned());
         Cli::try_parse_from(args).unwrap()
     }
 
