@@ -105,7 +105,7 @@ async fn a_notification_is_stored_and_published_once_even_when_delivered_three_t
         assert!((200..300).contains(&again.status), "a repeat is acknowledged");
     }
     let published = match tokio::time::timeout(Duration::from_secs(2), feed.recv()).await.unwrap().unwrap() {
-        sev::bus::BusMessage::Event(p) => p.event,
+        sev::bus::BusMessage::Event(p) => p.event.clone(),
         other => panic!("{other:?}"),
     };
     assert_eq!(published.subscription_type, "channel.raid");

@@ -5,27 +5,39 @@
 pub mod redis;
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use axum::extract::ws::Utf8Bytes;
 use tokio::sync::broadcast;
 
 use app::events::FeedEvent;
+use app::live::ServerMessage;
 
 /// How many events a slow subscriber may fall behind before it is told it lagged (and must resync from storage).
 pub const SUBSCRIBER_BUFFER: usize = 256;
 
-/// An event on the bus, with when it was published, for measuring fan-out latency.
-#[derive(Debug, Clone)]
+/// An event on the bus, with when it was published (for measuring fan-out latency) and the WebSocket frame that
+/// carries it, serialized once here rather than once per watching page.
+#[derive(Debug)]
 pub struct Published {
     pub event: FeedEvent,
     pub at: Instant,
+    /// Cheap to clone: the text is reference-counted.
+    pub frame: Utf8Bytes,
 }
 
-/// What subscribers receive.
+impl Published {
+    pub fn new(event: FeedEvent) -> Published {
+        let frame = serde_json::to_string(&ServerMessage::Event { event: Box::new(event.clone()) }).unwrap_or_default();
+        Published { event, at: Instant::now(), frame: frame.into() }
+    }
+}
+
+/// What subscribers receive. An event is shared, not copied, between the pages watching its streamer.
 #[derive(Debug, Clone)]
 pub enum BusMessage {
-    Event(Box<Published>),
+    Event(Arc<Published>),
     /// Events may have been missed (the shared bus was down): read storage again.
     Resync,
 }
@@ -66,7 +78,7 @@ impl EventBus for LocalBus {
         let mut channels = self.channels.lock().expect("bus lock poisoned");
         if let Some(sender) = channels.get(&event.streamer_id) {
             let streamer = event.streamer_id.clone();
-            if sender.send(BusMessage::Event(Box::new(Published { event, at: Instant::now() }))).is_err() {
+            if sender.send(BusMessage::Event(Arc::new(Published::new(event)))).is_err() {
                 // Nobody listens any more: drop the channel so the map only holds watched streamers.
                 channels.remove(&streamer);
             }

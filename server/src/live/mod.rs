@@ -81,7 +81,12 @@ async fn upgrade(
 /// Sends one message, giving up on a client that does not take it in time.
 async fn send(socket: &mut WebSocket, message: &ServerMessage) -> bool {
     let Ok(text) = serde_json::to_string(message) else { return false };
-    matches!(tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Text(text.into()))).await, Ok(Ok(())))
+    send_frame(socket, Message::Text(text.into())).await
+}
+
+/// Sends one frame within SEND_TIMEOUT; false when the client is gone or too slow.
+async fn send_frame(socket: &mut WebSocket, frame: Message) -> bool {
+    matches!(tokio::time::timeout(SEND_TIMEOUT, socket.send(frame)).await, Ok(Ok(())))
 }
 
 /// The ids a connection has sent lately. Concurrent webhooks can publish a newer event before an older one, so
@@ -146,7 +151,7 @@ async fn serve(app: AppState, mut socket: WebSocket, streamer_id: String, after:
             received = events.recv() => match received {
                 Ok(BusMessage::Event(published)) if !sent.contains(published.event.id) => {
                     let id = published.event.id;
-                    if !send(&mut socket, &ServerMessage::Event { event: Box::new(published.event) }).await {
+                    if !send_frame(&mut socket, Message::Text(published.frame.clone())).await {
                         break;
                     }
                     app.metrics.fanout(published.at.elapsed());
@@ -175,8 +180,7 @@ async fn serve(app: AppState, mut socket: WebSocket, streamer_id: String, after:
                     tracing::debug!("feed client stopped answering pings");
                     break;
                 }
-                let sent = tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Ping(Vec::new().into()))).await;
-                if !matches!(sent, Ok(Ok(()))) {
+                if !send_frame(&mut socket, Message::Ping(Vec::new().into())).await {
                     break;
                 }
             }
