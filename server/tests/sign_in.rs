@@ -243,6 +243,25 @@ async fn a_session_whose_token_twitch_no_longer_accepts_ends_at_revalidation() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_sharing_the_database_check_each_session_once() {
+    let app = TestApp::start().await;
+    for i in 0..6 {
+        app.sign_in(&browser(), &format!("split_viewer_{i}")).await;
+    }
+    let (peer, _) = app.start_peer().await;
+    tokio::time::sleep(Duration::from_millis(500)).await; // the peer's start-up pass
+    sqlx::query("UPDATE sessions SET validated_at = validated_at - 7200").execute(&app.db().await).await.unwrap();
+    let before = app.mock.request_count("/oauth2/validate");
+    let hour = Duration::from_secs(3600);
+    let (a, b) = tokio::join!(revalidate::validate_due(app.state(), hour), revalidate::validate_due(&peer.state, hour));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.valid + b.valid, 6, "{a:?} {b:?}");
+    assert_eq!(app.mock.request_count("/oauth2/validate") - before, 6, "no token was checked twice");
+    let again = revalidate::validate_due(&peer.state, hour).await.unwrap();
+    assert_eq!(again, revalidate::Pass::default(), "all were checked");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn recently_validated_sessions_are_not_validated_again() {
     let app = TestApp::start().await;
     app.sign_in(&browser(), "viewer_eleven").await;

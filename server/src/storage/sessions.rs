@@ -85,29 +85,42 @@ impl Db {
         ))
     }
 
-    /// Live sessions last validated at or before `validated_before`, oldest first, at most `limit`.
-    pub async fn sessions_due_for_validation(
+    /// Claims up to `limit` live sessions last validated at or before `due_before`, oldest first, by moving their
+    /// `validated_at` to `retry_at`, and returns them. Instances sharing the database claim disjoint sessions, so
+    /// each token is checked once however many instances run; a claim whose check never finishes (Twitch down, the
+    /// instance gone) falls due again once `retry_at` is old enough.
+    pub async fn claim_sessions_for_validation(
         &self,
-        validated_before: i64,
+        due_before: i64,
+        retry_at: i64,
         now: i64,
         limit: i64,
     ) -> Result<Vec<SessionRecord>, StorageError> {
         Ok(per_db!(self, |p|
             sqlite: sqlx::query_as!(
                 SessionRecord,
-                "SELECT id_hash, user_id, access_token, refresh_token, scopes, created_at, expires_at, validated_at
-                 FROM sessions WHERE validated_at <= ? AND expires_at > ? ORDER BY validated_at LIMIT ?",
-                validated_before,
+                "UPDATE sessions SET validated_at = ?
+                 WHERE id_hash IN (SELECT id_hash FROM sessions WHERE validated_at <= ? AND expires_at > ?
+                                   ORDER BY validated_at LIMIT ?)
+                 RETURNING id_hash, user_id, access_token, refresh_token, scopes, created_at, expires_at, validated_at",
+                retry_at,
+                due_before,
                 now,
                 limit
             )
             .fetch_all(p)
             .await?,
+            // SKIP LOCKED lets concurrent claims pass each other's rows; the outer re-check drops a row another
+            // instance claimed between the scan and the update.
             postgres: sqlx::query_as!(
                 SessionRecord,
-                "SELECT id_hash, user_id, access_token, refresh_token, scopes, created_at, expires_at, validated_at
-                 FROM sessions WHERE validated_at <= $1 AND expires_at > $2 ORDER BY validated_at LIMIT $3",
-                validated_before,
+                "UPDATE sessions SET validated_at = $1
+                 WHERE id_hash IN (SELECT id_hash FROM sessions WHERE validated_at <= $2 AND expires_at > $3
+                                   ORDER BY validated_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+                   AND validated_at <= $2
+                 RETURNING id_hash, user_id, access_token, refresh_token, scopes, created_at, expires_at, validated_at",
+                retry_at,
+                due_before,
                 now,
                 limit
             )
