@@ -115,7 +115,7 @@ impl ServerBackend {
             .await
             .map_err(internal)?
             .into_iter()
-            .find(|r| r.status == subscriptions::QUOTA_EXCEEDED)
+            .find(|r| r.status == subscriptions::QUOTA_EXCEEDED || r.status == subscriptions::RATE_LIMITED)
             .and_then(|r| r.last_error);
         Ok(Some(StreamerPageData {
             live: db.is_live(&id).await.map_err(internal)?,

@@ -414,6 +414,33 @@ async fn the_cost_limit_yields_a_clear_error_and_no_retry_loop() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exhausted_helix_rate_limit_is_told_apart_from_the_subscription_limit() {
+    let app = TestApp::start().await;
+    app.viewer_picking("early_fan", "pixel_panda").await;
+    // Spend the app token's 800 points, as a burst of lookups would.
+    let twitch = &app.state().twitch;
+    let mut spent = 0;
+    while !matches!(twitch.user_by_login("pixel_panda").await, Err(twitch::TwitchError::RateLimited { .. })) {
+        spent += 1;
+        assert!(spent <= 800, "the mock's bucket holds 800 points");
+    }
+    let rex = user_id_for("retro_rex");
+    let ensured = sev::subscriptions::ensure_streamer(app.state(), &rex).await.unwrap();
+    assert!(ensured.quota_problem.is_some(), "{ensured:?}");
+    let (status, error): (String, Option<String>) = sqlx::query_as(&format!(
+        "SELECT status, last_error FROM eventsub_subscriptions WHERE streamer_id = '{rex}' AND status <> 'requesting'"
+    ))
+    .fetch_one(&app.db().await)
+    .await
+    .unwrap();
+    assert_eq!(status, "rate_limited", "not mistaken for the cost limit");
+    assert!(error.unwrap().contains("slow down"));
+    let metrics = reqwest::get(app.url("/metrics")).await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("sev_twitch_ratelimit_remaining 0"), "{metrics}");
+    assert!(metrics.contains("sev_subscriptions{status=\"rate_limited\"} 1"), "{metrics}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subscription_twitch_already_has_is_adopted_on_409() {
     let app = TestApp::start().await;
     let panda = user_id_for("pixel_panda");

@@ -14,8 +14,10 @@ pub enum TwitchError {
     #[error("Twitch no longer accepts this token")]
     InvalidToken,
     /// Twitch answered 429. `reset` is the Unix time at which the bucket refills, when Twitch said.
+    /// `bucket_empty` tells the Helix rate limit (the answer reports no points left) from a 429 that is about
+    /// something else, such as an EventSub subscription limit.
     #[error("Twitch rate limit reached")]
-    RateLimited { reset: Option<u64> },
+    RateLimited { reset: Option<u64>, bucket_empty: bool },
     /// Twitch refused the request with a 4xx status other than 401 and 429.
     #[error("Twitch refused the request ({status}): {message}")]
     Rejected { status: u16, message: String },
@@ -45,14 +47,14 @@ impl TwitchError {
     }
 
     /// Classifies a non-success HTTP status and Twitch's JSON error body (`{"status","message"}`).
-    pub(crate) fn from_status(status: u16, body: &[u8], reset: Option<u64>) -> Self {
+    pub(crate) fn from_status(status: u16, body: &[u8], reset: Option<u64>, bucket_empty: bool) -> Self {
         let message = serde_json::from_slice::<ErrorBody>(body)
             .ok()
             .and_then(|b| b.message)
             .unwrap_or_else(|| String::from_utf8_lossy(body).chars().take(200).collect());
         match status {
             401 => TwitchError::InvalidToken,
-            429 => TwitchError::RateLimited { reset },
+            429 => TwitchError::RateLimited { reset, bucket_empty },
             500..=599 => TwitchError::Unavailable(format!("HTTP {status}: {message}")),
             _ => TwitchError::Rejected { status, message },
         }

@@ -52,8 +52,13 @@ pub(crate) async fn send(
     stats.record(endpoint, status.as_u16());
     stats.record_rate_limit(response.headers());
     let reset = rate_limit_reset(response.headers());
+    let bucket_empty = response.headers().get("ratelimit-remaining").is_some_and(|v| v.as_bytes() == b"0");
     let body = response.bytes().await.map_err(|e| TwitchError::from_transport(&e))?;
-    if status.is_success() { Ok(body) } else { Err(TwitchError::from_status(status.as_u16(), &body, reset)) }
+    if status.is_success() {
+        Ok(body)
+    } else {
+        Err(TwitchError::from_status(status.as_u16(), &body, reset, bucket_empty))
+    }
 }
 
 /// Parses a JSON body, naming what was expected when it does not fit.

@@ -267,7 +267,7 @@ fn token_error(err: TokenRequestError) -> TwitchError {
             let message = body.to_string();
             match status {
                 500..=599 => TwitchError::Unavailable(format!("HTTP {status}: {message}")),
-                429 => TwitchError::RateLimited { reset: None },
+                429 => TwitchError::RateLimited { reset: None, bucket_empty: false },
                 _ => TwitchError::Rejected { status, message },
             }
         }

@@ -4,7 +4,7 @@ use twitch::TwitchError;
 use twitch::eventsub::catalog::{SubscriptionSpec, condition_key};
 use twitch::eventsub::subscriptions::NewSubscription;
 
-use super::{CREATE_FAILED, NOT_AUTHORIZED, QUOTA_EXCEEDED, callback};
+use super::{CREATE_FAILED, NOT_AUTHORIZED, QUOTA_EXCEEDED, RATE_LIMITED, callback};
 use crate::state::AppState;
 use crate::storage::{StorageError, SubKey, now};
 
@@ -58,10 +58,16 @@ pub async fn create(
             Ok(Outcome::Created)
         }
         Err(TwitchError::Rejected { status: 409, .. }) => adopt(app, key, &callback).await,
+        Err(TwitchError::RateLimited { bucket_empty: true, .. }) => {
+            let message = "Twitch asked sev to slow down, so some events of this streamer start a few minutes late.";
+            tracing::warn!(kind = spec.kind, condition = %cond, "Helix rate limit reached; retried at the next reconcile");
+            db.subscription_failed(key, RATE_LIMITED, message, now()).await?;
+            Ok(Outcome::QuotaExceeded(message.into()))
+        }
         Err(TwitchError::RateLimited { .. }) => {
             let message = "Twitch's subscription limit for sev is reached, so some events of this streamer cannot \
                            be received right now. The operator has been told.";
-            tracing::warn!(kind = spec.kind, condition = %cond, "EventSub quota reached (max_total_cost or 429)");
+            tracing::warn!(kind = spec.kind, condition = %cond, "EventSub quota reached (max_total_cost or too many of one type and condition)");
             db.subscription_failed(key, QUOTA_EXCEEDED, message, now()).await?;
             Ok(Outcome::QuotaExceeded(message.into()))
         }
