@@ -96,7 +96,10 @@ fn is_live(status: &str) -> bool {
 /// Brings Twitch and storage in line with what sev wants.
 pub async fn reconcile(app: &AppState) -> Result<Report, TwitchError> {
     let storage = |e: crate::storage::StorageError| TwitchError::Unavailable(format!("storage: {e}"));
-    let wanted = wanted(app).await.map_err(storage)?;
+    // The order matters while viewers keep picking streamers: Twitch's list first, then sev's rows, then what sev
+    // wants. A subscription in the list was created after its streamer was picked, so the streamer is in `wanted`
+    // and the subscription is kept; read the other way round, a pick landing mid-pass would lose its new
+    // subscriptions as orphans.
     let ours = callback(app);
     let listed: Vec<Subscription> =
         list_all(app).await?.into_iter().filter(|s| s.transport.callback.as_deref() == Some(ours.as_str())).collect();
@@ -108,6 +111,7 @@ pub async fn reconcile(app: &AppState) -> Result<Report, TwitchError> {
         .into_iter()
         .map(|r| ((r.kind.clone(), r.version.clone(), r.condition_key.clone()), r))
         .collect();
+    let wanted = wanted(app).await.map_err(storage)?;
 
     let mut report = Report::default();
     let mut alive: HashSet<Key> = HashSet::new();
