@@ -9,6 +9,7 @@ pub mod eventsub;
 pub mod health;
 pub mod live;
 pub mod metrics;
+pub mod process;
 pub mod router;
 pub mod server;
 pub mod state;

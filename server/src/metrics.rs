@@ -87,6 +87,9 @@ pub struct Metrics {
 pub struct Gauges {
     pub open_websockets: usize,
     pub subscriptions_by_status: Vec<(String, i64)>,
+    /// `None` where the system does not say (off Linux): then the line is left out rather than shown as 0.
+    pub resident_memory_bytes: Option<u64>,
+    pub open_fds: Option<u64>,
 }
 
 impl Metrics {
@@ -130,6 +133,17 @@ impl Metrics {
         for (status, n) in &gauges.subscriptions_by_status {
             let _ = writeln!(out, "sev_subscriptions{{status=\"{status}\"}} {n}");
         }
+        // The standard process metric names, so dashboards built for other Prometheus exporters work as they are.
+        if let Some(bytes) = gauges.resident_memory_bytes {
+            let _ = writeln!(out, "# HELP process_resident_memory_bytes Resident memory size in bytes.");
+            let _ = writeln!(out, "# TYPE process_resident_memory_bytes gauge");
+            let _ = writeln!(out, "process_resident_memory_bytes {bytes}");
+        }
+        if let Some(fds) = gauges.open_fds {
+            let _ = writeln!(out, "# HELP process_open_fds Number of open file descriptors.");
+            let _ = writeln!(out, "# TYPE process_open_fds gauge");
+            let _ = writeln!(out, "process_open_fds {fds}");
+        }
         out
     }
 }
@@ -146,7 +160,12 @@ mod tests {
         m.webhook(WebhookOutcome::BadSignature);
         m.fanout(Duration::from_millis(3));
         m.fanout(Duration::from_millis(200));
-        let text = m.render(&Gauges { open_websockets: 4, subscriptions_by_status: vec![("enabled".into(), 5)] });
+        let text = m.render(&Gauges {
+            open_websockets: 4,
+            subscriptions_by_status: vec![("enabled".into(), 5)],
+            resident_memory_bytes: Some(123_456),
+            open_fds: None,
+        });
         assert!(text.contains("sev_webhooks_total{outcome=\"stored\"} 2"), "{text}");
         assert!(text.contains("sev_webhooks_total{outcome=\"bad_signature\"} 1"));
         assert!(text.contains("sev_events_stored_total 2"));
@@ -155,5 +174,7 @@ mod tests {
         assert!(text.contains("sev_fanout_seconds_bucket{le=\"+Inf\"} 2"));
         assert!(text.contains("sev_open_websockets 4"));
         assert!(text.contains("sev_subscriptions{status=\"enabled\"} 5"));
+        assert!(text.contains("\nprocess_resident_memory_bytes 123456\n"));
+        assert!(!text.contains("process_open_fds"), "an unknown gauge is left out, not shown as 0");
     }
 }
