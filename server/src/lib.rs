@@ -8,6 +8,7 @@ pub mod demo;
 pub mod eventsub;
 pub mod health;
 pub mod live;
+pub mod load;
 pub mod metrics;
 pub mod process;
 pub mod router;

@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use sev::config::{Cli, Command};
-use sev::{process, server, telemetry, trigger};
+use sev::{load, process, server, telemetry, trigger};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -23,6 +23,7 @@ async fn main() -> ExitCode {
         Command::Trigger(args) => report(trigger::trigger(&settings, &args).await),
         Command::VerifySubscription(args) => report(trigger::verify_subscription(&args).await),
         Command::Subscriptions => report(print_subscriptions(&settings).await),
+        Command::Load(args) => report(load::load(&settings, &args).await),
     }
 }
 
