@@ -59,7 +59,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn new(streamer: usize, target: usize, connection: Connection) -> Self {
+    pub(super) fn new(streamer: usize, target: usize, connection: Connection) -> Self {
         Outcome {
             streamer,
             target,

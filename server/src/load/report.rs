@@ -169,8 +169,10 @@ pub fn build(
     };
     let mut latency = latency_histogram();
     let mut last_frame: Option<Instant> = None;
+    // Each streamer's accepted events, listed once rather than once per client.
+    let accepted: Vec<Vec<u64>> = (0..plan.streamers.len()).map(|s| ledger.accepted_of(s).collect()).collect();
     for client in &open {
-        let expected: Vec<u64> = ledger.accepted_of(client.streamer).collect();
+        let expected = &accepted[client.streamer];
         let delivered = expected.iter().filter(|seq| client.received.contains_key(seq)).count() as u64;
         let duplicates: u64 = client.received.values().map(|n| u64::from(n.saturating_sub(1))).sum();
         let unaccepted = client.received.keys().filter(|seq| !ledger.is_accepted(**seq)).count() as u64;
@@ -403,5 +405,82 @@ impl LoadReport {
             },
         );
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::load::Streamer;
+
+    fn plan(clients: usize) -> Plan {
+        let streamer =
+            |i: usize| Streamer { login: format!("s{i}"), id: i.to_string(), subscription_id: format!("sub{i}") };
+        Plan {
+            targets: vec![url::Url::parse("http://127.0.0.1:3000").unwrap()],
+            origin: None,
+            streamers: vec![streamer(0), streamer(1)],
+            clients,
+            rate: 4,
+            duration: Duration::from_secs(1),
+            drain: Duration::ZERO,
+            settle: Duration::ZERO,
+            max_in_flight: 4,
+            secret: "secret-secret".into(),
+        }
+    }
+
+    fn client(streamer: usize, received: &[(u64, u32)]) -> Outcome {
+        let mut outcome = Outcome::new(streamer, 0, Connection::Open);
+        outcome.received = received.iter().copied().collect();
+        outcome.frames = received.iter().map(|(_, n)| u64::from(*n)).sum();
+        outcome
+    }
+
+    #[test]
+    fn lost_and_repeated_events_are_counted_per_client_and_fail_the_run() {
+        let ledger = Ledger::new(4, 2);
+        for seq in 0..4 {
+            ledger.sending(seq);
+            ledger.accept(seq);
+        }
+        let sent = Sent { sent: 4, accepted: 4, elapsed: Duration::from_secs(1), ..Sent::default() };
+        let perfect = [client(0, &[(0, 1), (2, 1)]), client(1, &[(1, 1), (3, 1)])];
+        let report = build(&plan(2), &ledger, &sent, &perfect, &[], &[]);
+        assert!(report.ok, "{}", report.table());
+        assert_eq!((report.delivery.expected, report.delivery.delivered), (4, 4));
+
+        let flawed = [client(0, &[(0, 3)]), client(1, &[(1, 1), (3, 1)])];
+        let report = build(&plan(2), &ledger, &sent, &flawed, &[], &[]);
+        assert!(!report.ok);
+        assert_eq!(report.delivery.missing, 1, "streamer 0's client never got event 2");
+        assert_eq!(report.delivery.duplicates, 2);
+        assert_eq!((report.delivery.clients_missing_events, report.delivery.clients_with_duplicates), (1, 1));
+        assert!(report.table().contains("FAILED"));
+    }
+
+    #[test]
+    fn refused_sockets_fail_the_run_and_say_which_setting_to_raise() {
+        let ledger = Ledger::new(4, 2);
+        let sent = Sent { sent: 4, accepted: 4, ..Sent::default() };
+        let outcomes = [client(0, &[]), Outcome::new(1, 0, Connection::Refused(429))];
+        let report = build(&plan(2), &ledger, &sent, &outcomes, &[], &[]);
+        assert!(!report.ok);
+        assert_eq!(report.websockets.refused_by_status, BTreeMap::from([("429".to_string(), 1)]));
+        assert!(report.hints[0].contains("WS_MAX_PER_ADDRESS"), "{:?}", report.hints);
+    }
+
+    #[test]
+    fn memory_per_client_is_the_growth_over_the_clients_of_that_target() {
+        let ledger = Ledger::new(4, 2);
+        let before = Sample { resident_memory_bytes: Some(10_000_000), open_fds: Some(20), open_websockets: Some(0) };
+        let after = Sample { resident_memory_bytes: Some(10_200_000), open_fds: Some(22), open_websockets: Some(2) };
+        let outcomes = [client(0, &[]), client(1, &[])];
+        let report = build(&plan(2), &ledger, &Sent::default(), &outcomes, &[before], &[after]);
+        assert_eq!(report.memory[0].bytes_per_client, Some(100_000));
+        assert_eq!(report.memory[0].clients, 2);
+        assert!(report.table().contains("97.7 KiB per client"), "{}", report.table());
     }
 }
