@@ -12,6 +12,7 @@ use http::HeaderValue;
 use tokio::sync::{Semaphore, oneshot, watch};
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use app::events::Event;
@@ -24,6 +25,9 @@ use super::{Plan, spread};
 /// and measure that rather than sev.
 const CONNECTING_AT_ONCE: usize = 64;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// tungstenite makes its whole read buffer resident (128 KiB by default); frames are a few hundred bytes, and
+/// thousands of clients should not need gigabytes.
+const READ_BUFFER_BYTES: usize = 16 * 1024;
 /// Latencies are kept in microseconds, up to a minute, to three significant digits.
 const LONGEST_LATENCY_MICROS: u64 = 60_000_000;
 
@@ -183,7 +187,9 @@ async fn connect(url: &str, origin: &str) -> Result<Socket, Connection> {
     let mut request = url.into_client_request().map_err(|e| Connection::Failed(format!("{url}: {e}")))?;
     let origin = HeaderValue::from_str(origin).map_err(|_| Connection::Failed(format!("bad origin {origin:?}")))?;
     request.headers_mut().insert(http::header::ORIGIN, origin);
-    match tokio::time::timeout(CONNECT_TIMEOUT, tokio_tungstenite::connect_async(request)).await {
+    let config = WebSocketConfig::default().read_buffer_size(READ_BUFFER_BYTES);
+    let connecting = tokio_tungstenite::connect_async_with_config(request, Some(config), false);
+    match tokio::time::timeout(CONNECT_TIMEOUT, connecting).await {
         Ok(Ok((socket, _))) => Ok(socket),
         Ok(Err(WsError::Http(response))) => Err(Connection::Refused(response.status().as_u16())),
         Ok(Err(e)) => Err(Connection::Failed(format!("{url}: {e}"))),
