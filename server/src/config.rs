@@ -35,6 +35,8 @@ pub enum Command {
     VerifySubscription(crate::trigger::VerifyArgs),
     /// Print the EventSub subscriptions sev keeps and their status.
     Subscriptions,
+    /// Load-test running sev instances: WebSocket clients, signed webhooks at a fixed rate, a delivery check.
+    Load(crate::load::LoadArgs),
 }
 
 /// The settings as given, before validation.

@@ -9,6 +9,7 @@ use http::StatusCode;
 use http::header::CONTENT_TYPE;
 
 use crate::metrics::Gauges;
+use crate::process;
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -32,11 +33,18 @@ async fn ready(State(app): State<AppState>) -> Response {
 
 async fn metrics(State(app): State<AppState>) -> Response {
     let subscriptions_by_status = app.db.subscription_status_counts().await.unwrap_or_default();
+    // Counting /proc/self/fd reads a directory as long as the number of open sockets: off the async threads.
+    let (resident_memory_bytes, open_fds) =
+        tokio::task::spawn_blocking(|| (process::resident_memory_bytes(), process::open_fds()))
+            .await
+            .unwrap_or_default();
     let gauges = Gauges {
         open_websockets: app.connections.total(),
         subscriptions_by_status,
         twitch_calls: app.twitch.stats().calls(),
         twitch_rate_limit: app.twitch.stats().rate_limit(),
+        resident_memory_bytes,
+        open_fds,
     };
     ([(CONTENT_TYPE, "text/plain; version=0.0.4")], app.metrics.render(&gauges)).into_response()
 }

@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use sev::config::{Cli, Command};
-use sev::{server, telemetry, trigger};
+use sev::{load, process, server, telemetry, trigger};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -23,6 +23,7 @@ async fn main() -> ExitCode {
         Command::Trigger(args) => report(trigger::trigger(&settings, &args).await),
         Command::VerifySubscription(args) => report(trigger::verify_subscription(&args).await),
         Command::Subscriptions => report(print_subscriptions(&settings).await),
+        Command::Load(args) => report(load::load(&settings, &args).await),
     }
 }
 
@@ -59,6 +60,11 @@ async fn print_subscriptions(settings: &sev::config::Settings) -> Result<bool, S
 }
 
 async fn serve(settings: sev::config::Settings) -> ExitCode {
+    // Each open page holds a socket: allow as many as the system lets this process have.
+    match process::raise_open_files_limit() {
+        Ok(limit) => tracing::info!(limit, "open files limit"),
+        Err(e) => tracing::warn!(error = %e, "cannot raise the open files limit"),
+    }
     let listener = match tokio::net::TcpListener::bind(settings.site_addr).await {
         Ok(l) => l,
         Err(e) => {

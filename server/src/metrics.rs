@@ -91,6 +91,9 @@ pub struct Gauges {
     pub twitch_calls: Vec<twitch::stats::CallCount>,
     /// Helix's bucket size and points left, as last reported.
     pub twitch_rate_limit: Option<(i64, i64)>,
+    /// `None` where the system does not say (off Linux): then the line is left out rather than shown as 0.
+    pub resident_memory_bytes: Option<u64>,
+    pub open_fds: Option<u64>,
 }
 
 impl Metrics {
@@ -157,6 +160,17 @@ impl Metrics {
             let _ = writeln!(out, "# TYPE sev_twitch_ratelimit_remaining gauge");
             let _ = writeln!(out, "sev_twitch_ratelimit_remaining {remaining}");
         }
+        // The standard process metric names, so dashboards built for other Prometheus exporters work as they are.
+        if let Some(bytes) = gauges.resident_memory_bytes {
+            let _ = writeln!(out, "# HELP process_resident_memory_bytes Resident memory size in bytes.");
+            let _ = writeln!(out, "# TYPE process_resident_memory_bytes gauge");
+            let _ = writeln!(out, "process_resident_memory_bytes {bytes}");
+        }
+        if let Some(fds) = gauges.open_fds {
+            let _ = writeln!(out, "# HELP process_open_fds Number of open file descriptors.");
+            let _ = writeln!(out, "# TYPE process_open_fds gauge");
+            let _ = writeln!(out, "process_open_fds {fds}");
+        }
         out
     }
 }
@@ -178,6 +192,8 @@ mod tests {
             subscriptions_by_status: vec![("enabled".into(), 5)],
             twitch_calls: vec![twitch::stats::CallCount { endpoint: "helix_users", status: 200, count: 3 }],
             twitch_rate_limit: Some((800, 790)),
+            resident_memory_bytes: Some(123_456),
+            open_fds: None,
         });
         assert!(text.contains("sev_webhooks_total{outcome=\"stored\"} 2"), "{text}");
         assert!(text.contains("sev_webhooks_total{outcome=\"bad_signature\"} 1"));
@@ -190,5 +206,7 @@ mod tests {
         assert!(text.contains("sev_twitch_api_calls_total{endpoint=\"helix_users\",status=\"200\"} 3"), "{text}");
         assert!(text.contains("sev_twitch_ratelimit_limit 800"));
         assert!(text.contains("sev_twitch_ratelimit_remaining 790"));
+        assert!(text.contains("\nprocess_resident_memory_bytes 123456\n"));
+        assert!(!text.contains("process_open_fds"), "an unknown gauge is left out, not shown as 0");
     }
 }

@@ -162,6 +162,36 @@ async fn post(
     Ok((status, content_type, response.text().await.unwrap_or_default()))
 }
 
+/// A message ready to post: Twitch's headers, with the signature over exactly these body bytes.
+#[derive(Debug, Clone)]
+pub struct SignedMessage {
+    pub message_id: String,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Vec<u8>,
+}
+
+impl SignedMessage {
+    /// Signs `body` the way Twitch does, for a message of `message_type` on a `spec` subscription.
+    pub fn new(
+        secret: &str,
+        message_id: String,
+        timestamp: &str,
+        message_type: &str,
+        spec: &SubscriptionSpec,
+        body: Vec<u8>,
+    ) -> Self {
+        let headers =
+            payloads::signed_headers(secret, &message_id, timestamp, message_type, spec.kind, spec.version, &body);
+        SignedMessage { message_id, headers, body }
+    }
+
+    /// A fresh notification (new message id, current timestamp) carrying `event` for `subscription`.
+    pub fn notification(secret: &str, spec: &SubscriptionSpec, subscription: &Value, event: &Value) -> Self {
+        let body = payloads::notification_body(subscription, event);
+        Self::new(secret, payloads::new_message_id(), &payloads::now_timestamp(), payloads::NOTIFICATION, spec, body)
+    }
+}
+
 /// Puts `name` in every field naming the acting user (never the broadcaster's own fields).
 fn with_user_name(mut event: Value, name: &str, raid_into: bool) -> Value {
     if let Some(fields) = event.as_object_mut() {
@@ -178,8 +208,8 @@ fn with_user_name(mut event: Value, name: &str, raid_into: bool) -> Value {
     event
 }
 
-/// The secret sev signs with: the setting, or the one demo mode generated and stored.
-async fn sev_secret(settings: &Settings) -> Result<String, String> {
+/// The secret sev signs with: the setting, or the one demo mode generated and stored. `sev load` uses it too.
+pub async fn sev_secret(settings: &Settings) -> Result<String, String> {
     if let Some(secret) = &settings.eventsub_secret {
         return Ok(secret.expose().to_string());
     }
@@ -245,8 +275,8 @@ pub async fn trigger(settings: &Settings, args: &TriggerArgs) -> Result<bool, St
         };
         let message_id = args.message_id.clone().unwrap_or_else(payloads::new_message_id);
         let timestamp = args.timestamp.clone().unwrap_or_else(payloads::now_timestamp);
-        let headers =
-            payloads::signed_headers(&secret, &message_id, &timestamp, message_type, spec.kind, spec.version, &body);
+        let SignedMessage { message_id, headers, body } =
+            SignedMessage::new(&secret, message_id, &timestamp, message_type, spec, body);
         let (status, _, text) = post(&client, &forward_address, headers, body).await?;
         let ok = (200..300).contains(&status);
         all_ok &= ok;
@@ -278,15 +308,13 @@ pub async fn verify_subscription(args: &VerifyArgs) -> Result<bool, String> {
     );
     let challenge = payloads::new_message_id();
     let body = payloads::verification_body(&subscription, &challenge);
-    let message_id = payloads::new_message_id();
-    let headers = payloads::signed_headers(
+    let SignedMessage { headers, body, .. } = SignedMessage::new(
         &args.secret,
-        &message_id,
+        payloads::new_message_id(),
         &payloads::now_timestamp(),
-        "webhook_callback_verification",
-        spec.kind,
-        spec.version,
-        &body,
+        payloads::WEBHOOK_CALLBACK_VERIFICATION,
+        spec,
+        body,
     );
     let (status, content_type, text) = post(&http_client()?, &args.forward_address, headers, body).await?;
     let checks = [

@@ -62,4 +62,13 @@ async fn metrics_count_webhooks_by_outcome_events_and_subscriptions() {
         .expect("the remaining points are reported");
     assert!((700..800).contains(&remaining), "some points were spent: {remaining}");
     assert!(text.contains("# TYPE sev_fanout_seconds histogram"));
+    if cfg!(target_os = "linux") {
+        // `sev load` divides the growth of these by the sockets it opened.
+        let gauge = |name: &str| -> u64 {
+            let line = text.lines().find(|l| l.starts_with(&format!("{name} "))).unwrap_or_else(|| panic!("{name}"));
+            line.split_whitespace().nth(1).unwrap().parse().unwrap()
+        };
+        assert!(gauge("process_resident_memory_bytes") > 1_000_000, "{text}");
+        assert!(gauge("process_open_fds") > 3, "{text}");
+    }
 }

@@ -1,0 +1,94 @@
+//! The webhook hot path, step by step, so a change that slows one step shows up here before it shows up in
+//! `sev load`: verify (the HMAC signature of one notification), parse (the envelope and the typed event),
+//! store (one event into SQLite, retention included) and publish (the in-process bus to one subscriber).
+//!
+//! `cargo bench -p sev --bench hot_path` (add `-- --quick` for a short run).
+
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+
+use app::events::{Event, FeedEvent};
+use sev::bus::{BusMessage, EventBus, LocalBus};
+use sev::storage::{Db, NewEvent};
+use twitch::eventsub::{Envelope, sign, verify};
+
+/// Twitch's documented channel.update notification: the event `sev load` sends.
+const BODY: &str = include_str!("../../testdata/twitch-payloads/channel.update.json");
+const SECRET: &str = "bench-eventsub-secret";
+const MESSAGE_ID: &str = "e76c6bd4-55c9-4987-8304-da1588d8988b";
+const TIMESTAMP: &str = "2019-11-16T10:11:12.634234626Z";
+
+fn verify_signature(c: &mut Criterion) {
+    let signature = sign(SECRET, MESSAGE_ID, TIMESTAMP, BODY.as_bytes());
+    c.bench_function("verify", |b| {
+        b.iter(|| {
+            assert!(verify(SECRET, MESSAGE_ID, TIMESTAMP, black_box(BODY.as_bytes()), black_box(&signature)));
+        })
+    });
+}
+
+fn parse_notification(c: &mut Criterion) {
+    c.bench_function("parse", |b| {
+        b.iter(|| {
+            let envelope: Envelope = serde_json::from_slice(black_box(BODY.as_bytes())).unwrap();
+            let event = envelope.event.unwrap_or_default();
+            Event::parse(&envelope.subscription.kind, &envelope.subscription.version, &event)
+        })
+    });
+}
+
+fn store_event(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = runtime.block_on(Db::open(&format!("sqlite://{}/bench.db", dir.path().display()), 4)).unwrap();
+    let payload = serde_json::from_str::<serde_json::Value>(BODY).unwrap()["event"].to_string();
+    let next = AtomicU64::new(0);
+    c.bench_function("store", |b| {
+        b.iter(|| {
+            // A new message id each time, as each webhook has: a repeat would be a duplicate and store nothing.
+            let message_id = format!("bench-{}", next.fetch_add(1, Ordering::Relaxed));
+            let event = NewEvent {
+                message_id: &message_id,
+                streamer_id: "1337",
+                kind: "channel.update",
+                version: "2",
+                occurred_at_ms: 1_700_000_000_000,
+                received_at_ms: 1_700_000_000_000,
+                dedupe_key: None,
+                payload: &payload,
+            };
+            runtime.block_on(db.insert_event(&event, 500)).unwrap().expect("a new event is stored")
+        })
+    });
+}
+
+fn publish_event(c: &mut Criterion) {
+    let bus = LocalBus::default();
+    let mut page = bus.subscribe("1337");
+    let event = FeedEvent {
+        id: 1,
+        streamer_id: "1337".into(),
+        subscription_type: "channel.update".into(),
+        version: "2".into(),
+        occurred_at_ms: 0,
+        event: Event::ChannelUpdate {
+            title: "Best Stream Ever".into(),
+            category_name: "Fortnite".into(),
+            language: "en".into(),
+        },
+    };
+    c.bench_function("publish", |b| {
+        b.iter(|| {
+            bus.publish(black_box(event.clone()));
+            match page.try_recv() {
+                Ok(BusMessage::Event(published)) => published,
+                other => panic!("the subscriber should get the event, got {other:?}"),
+            }
+        })
+    });
+}
+
+criterion_group!(hot_path, verify_signature, parse_notification, store_event, publish_event);
+criterion_main!(hot_path);

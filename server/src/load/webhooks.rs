@@ -1,0 +1,132 @@
+//! The webhook sender: signed `channel.update` notifications at a fixed rate, round-robin over the targets.
+//!
+//! Each webhook has a due time computed from the start (`start + seq / rate`), so a slow moment is made up by
+//! sending the overdue ones at once rather than shifting everything later: the rate achieved is the rate asked
+//! for unless the targets cannot keep up. At most `max_in_flight` requests await an answer; when all do, the
+//! sender waits, and the report shows how far behind schedule it fell.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use twitch_mock::payloads;
+
+use super::ledger::{self, Ledger};
+use super::{LoadError, Plan, Streamer, event_spec, spread};
+use crate::eventsub::CALLBACK_PATH;
+use crate::trigger::SignedMessage;
+
+/// What became of the webhooks.
+#[derive(Debug, Clone, Default)]
+pub struct Sent {
+    pub sent: u64,
+    pub accepted: u64,
+    /// Answers other than 2xx, by status.
+    pub refused: BTreeMap<u16, u64>,
+    /// Requests that got no answer (connection refused or reset, timeout).
+    pub transport_errors: u64,
+    pub first_transport_error: Option<String>,
+    /// From the first request to the last answer.
+    pub elapsed: Duration,
+    /// The furthest a request went out after its due time.
+    pub max_lag: Duration,
+}
+
+/// One client for all webhooks: keep-alive connections, as many idle ones kept as may be in flight.
+pub fn http_client(max_in_flight: usize) -> Result<reqwest::Client, LoadError> {
+    Ok(reqwest::Client::builder()
+        .pool_max_idle_per_host(max_in_flight)
+        .timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?)
+}
+
+/// What every message of one streamer shares: its subscription object and an event to put the title in.
+struct Template {
+    subscription: Value,
+    event: Value,
+}
+
+impl Template {
+    fn new(streamer: &Streamer, callback: &str) -> Self {
+        let spec = event_spec();
+        let mut profile = twitch_mock::profile_for(&streamer.login, "http://localhost");
+        profile.id = streamer.id.clone();
+        let condition = spec.condition(&streamer.id);
+        Template {
+            subscription: payloads::subscription_object(
+                &streamer.subscription_id,
+                spec.kind,
+                spec.version,
+                &condition,
+                callback,
+                "enabled",
+                0,
+            ),
+            event: payloads::event(spec.kind, spec.version, &profile, 0),
+        }
+    }
+
+    fn message(&self, secret: &str, title: String) -> SignedMessage {
+        let mut event = self.event.clone();
+        event["title"] = Value::String(title);
+        SignedMessage::notification(secret, event_spec(), &self.subscription, &event)
+    }
+}
+
+/// Sends every webhook of the plan, then waits for the last answers.
+pub async fn send(plan: &Plan, http: &reqwest::Client, run: &str, ledger: Arc<Ledger>) -> Sent {
+    let callbacks: Vec<String> =
+        plan.targets.iter().map(|t| format!("{}{CALLBACK_PATH}", t.as_str().trim_end_matches('/'))).collect();
+    let templates: Arc<Vec<Template>> =
+        Arc::new(plan.streamers.iter().map(|s| Template::new(s, &callbacks[0])).collect());
+    let outcome = Arc::new(Mutex::new(Sent::default()));
+    let in_flight = Arc::new(Semaphore::new(plan.max_in_flight));
+    let mut tasks = JoinSet::new();
+    let start = Instant::now();
+    let mut max_lag = Duration::ZERO;
+    for seq in 0..plan.total_events() {
+        let due = start + Duration::from_secs_f64(seq as f64 / f64::from(plan.rate));
+        tokio::time::sleep_until(due.into()).await;
+        let Ok(permit) = in_flight.clone().acquire_owned().await else { break };
+        max_lag = max_lag.max(due.elapsed());
+        let streamer = ledger.streamer_of(seq);
+        let url = callbacks[spread(seq as usize, plan.streamers.len(), callbacks.len())].clone();
+        let (http, ledger, templates, outcome) = (http.clone(), ledger.clone(), templates.clone(), outcome.clone());
+        let (secret, title) = (plan.secret.clone(), ledger::title(run, seq));
+        tasks.spawn(async move {
+            let message = templates[streamer].message(&secret, title);
+            let mut request = http.post(&url).body(message.body);
+            for (name, value) in message.headers {
+                request = request.header(name, value);
+            }
+            ledger.sending(seq);
+            let answer = request.send().await;
+            let mut outcome = outcome.lock().expect("outcome lock poisoned");
+            outcome.sent += 1;
+            match answer {
+                Ok(response) if response.status().is_success() => {
+                    ledger.accept(seq);
+                    outcome.accepted += 1;
+                }
+                Ok(response) => *outcome.refused.entry(response.status().as_u16()).or_default() += 1,
+                Err(e) => {
+                    outcome.transport_errors += 1;
+                    outcome.first_transport_error.get_or_insert_with(|| format!("{url}: {e}"));
+                }
+            }
+            drop(permit);
+        });
+        // Reap finished requests as we go, so the set does not hold every handle of a long run.
+        while tasks.try_join_next().is_some() {}
+    }
+    while tasks.join_next().await.is_some() {}
+    let mut sent = outcome.lock().expect("outcome lock poisoned").clone();
+    sent.elapsed = start.elapsed();
+    sent.max_lag = max_lag;
+    sent
+}
