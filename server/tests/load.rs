@@ -22,6 +22,7 @@ async fn plan(app: &TestApp, clients: usize, streamers: usize, rate: u32, secs: 
         streamers,
         clients,
         rate,
+        page_rate: 0,
         duration: Duration::from_secs(secs),
         drain: Duration::from_secs(5),
         settle: Duration::from_millis(300),
@@ -68,6 +69,23 @@ async fn every_client_gets_every_event_of_its_streamer_exactly_once() {
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(value["delivery"]["missing"], 0);
     assert!(value["latency_ms"]["p99"].is_number(), "{json}");
+    assert!(value["pages"].is_null(), "no pages were asked for");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streamer_pages_render_alongside_the_webhooks() {
+    let app = TestApp::start().await;
+    let mut plan = plan(&app, 4, 2, 20, 2).await;
+    plan.page_rate = 10;
+    let report = run(&plan).await.unwrap();
+    let table = report.table();
+    assert!(report.ok, "{table}");
+    let pages = report.pages.clone().expect("pages were rendered");
+    assert_eq!((pages.requested, pages.ok, pages.wrong, pages.transport_errors), (20, 20, 0, 0), "{table}");
+    let latency = pages.latency_ms.expect("page latencies were measured");
+    assert_eq!(latency.samples, 20);
+    assert!(latency.p50 > 0.0 && latency.p99 <= latency.max, "{latency:?}");
+    assert!(table.contains("pages       20/20 rendered"), "{table}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

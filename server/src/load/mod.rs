@@ -11,6 +11,7 @@
 
 mod clients;
 mod ledger;
+mod pages;
 mod report;
 mod scrape;
 mod setup;
@@ -55,6 +56,10 @@ pub struct LoadArgs {
     /// Wait after opening the clients before reading the targets' memory, in seconds.
     #[arg(long, default_value_t = 2)]
     pub settle_secs: u64,
+    /// Streamer pages per second to render while the webhooks flow (anonymous GET /streamer/<login>), over all
+    /// targets; 0 renders none.
+    #[arg(long, default_value_t = 0)]
+    pub page_rate: u32,
     /// Most webhook requests awaiting an answer at once. When all are, sending falls behind --rate.
     #[arg(long, default_value_t = 64)]
     pub max_in_flight: usize,
@@ -96,6 +101,8 @@ pub struct Plan {
     pub streamers: Vec<Streamer>,
     pub clients: usize,
     pub rate: u32,
+    /// Streamer pages per second, alongside the webhooks; 0 for none.
+    pub page_rate: u32,
     pub duration: Duration,
     pub drain: Duration,
     pub settle: Duration,
@@ -182,6 +189,7 @@ pub async fn prepare(settings: &Settings, args: &LoadArgs) -> Result<Plan, LoadE
         streamers,
         clients: args.clients,
         rate: args.rate,
+        page_rate: args.page_rate,
         duration: Duration::from_secs(args.duration_secs),
         drain: Duration::from_secs(args.drain_secs),
         settle: Duration::from_secs(args.settle_secs),
@@ -219,13 +227,15 @@ pub async fn run(plan: &Plan) -> Result<LoadReport, LoadError> {
         plan.rate,
         plan.duration.as_secs()
     ));
-    let sent = webhooks::send(plan, &http, &run_id, ledger.clone()).await;
+    let (sent, pages) = tokio::join!(webhooks::send(plan, &http, &run_id, ledger.clone()), pages::read(plan, &http));
 
     let expected: u64 = clients.connected_streamers().map(|s| ledger.accepted_for(s)).sum();
     drain(&ledger, expected, plan.drain).await;
     let _ = stop.send(true);
     let outcomes = clients.finish().await;
-    Ok(report::build(plan, &ledger, &sent, &outcomes, &memory_before, &memory_after))
+    let mut report = report::build(plan, &ledger, &sent, &outcomes, &memory_before, &memory_after);
+    report.add_pages(plan, &pages);
+    Ok(report)
 }
 
 /// Waits until as many first deliveries arrived as were expected (then a moment more, for late duplicates), or

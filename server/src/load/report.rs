@@ -24,6 +24,9 @@ pub struct LoadReport {
     pub delivery: Delivery,
     /// `None` when no event arrived.
     pub latency_ms: Option<Latency>,
+    /// `None` when no pages were asked for (`--page-rate 0`).
+    #[serde(default)]
+    pub pages: Option<PagesReport>,
     pub memory: Vec<Memory>,
     pub hints: Vec<String>,
 }
@@ -89,6 +92,21 @@ pub struct Latency {
     pub p95: f64,
     pub p99: f64,
     pub max: f64,
+}
+
+/// Streamer pages rendered during the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PagesReport {
+    pub requested: u64,
+    pub ok: u64,
+    pub ok_per_sec: f64,
+    /// Answers other than 200, by status code.
+    pub failed_by_status: BTreeMap<String, u64>,
+    /// 200 answers that did not name the streamer.
+    pub wrong: u64,
+    pub transport_errors: u64,
+    /// From the request to the page's last byte; `None` when no page rendered.
+    pub latency_ms: Option<Latency>,
 }
 
 /// One target's memory before and after the clients connected.
@@ -193,13 +211,7 @@ pub fn build(
     };
     delivery.frames_per_sec = per_sec(delivery.frames, delivering);
 
-    let latency_ms = (!latency.is_empty()).then(|| Latency {
-        samples: latency.len(),
-        p50: ms(latency.value_at_quantile(0.50)),
-        p95: ms(latency.value_at_quantile(0.95)),
-        p99: ms(latency.value_at_quantile(0.99)),
-        max: ms(latency.max()),
-    });
+    let latency_ms = latency_of(&latency);
 
     let memory = plan
         .targets
@@ -245,9 +257,21 @@ pub fn build(
         websockets,
         delivery,
         latency_ms,
+        pages: None,
         memory,
         hints,
     }
+}
+
+/// Percentiles of a latency histogram in microseconds, as milliseconds.
+fn latency_of(h: &hdrhistogram::Histogram<u64>) -> Option<Latency> {
+    (!h.is_empty()).then(|| Latency {
+        samples: h.len(),
+        p50: ms(h.value_at_quantile(0.50)),
+        p95: ms(h.value_at_quantile(0.95)),
+        p99: ms(h.value_at_quantile(0.99)),
+        max: ms(h.max()),
+    })
 }
 
 /// What to change, for the problems whose cause is known.
@@ -308,6 +332,24 @@ fn statuses(map: &BTreeMap<String, u64>) -> String {
 }
 
 impl LoadReport {
+    /// Adds the page renders of the run, when there were any; a failed or broken page makes the run not ok.
+    pub fn add_pages(&mut self, plan: &Plan, pages: &super::pages::Pages) {
+        if plan.page_rate == 0 {
+            return;
+        }
+        let report = PagesReport {
+            requested: pages.requested,
+            ok: pages.ok,
+            ok_per_sec: per_sec(pages.ok, pages.elapsed.as_secs_f64()),
+            failed_by_status: pages.failed.iter().map(|(s, n)| (s.to_string(), *n)).collect(),
+            wrong: pages.wrong,
+            transport_errors: pages.transport_errors,
+            latency_ms: latency_of(&pages.latency),
+        };
+        self.ok &= report.ok == report.requested;
+        self.pages = Some(report);
+    }
+
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("a report serializes")
     }
@@ -369,6 +411,24 @@ impl LoadReport {
                 None => "no events arrived".into(),
             },
         );
+        if let Some(pages) = &self.pages {
+            let latency = match &pages.latency_ms {
+                Some(l) => format!("p50 {} ms, p95 {} ms, p99 {} ms, max {} ms", l.p50, l.p95, l.p99, l.max),
+                None => "none rendered".into(),
+            };
+            row(
+                "pages",
+                format!(
+                    "{}/{} rendered ({}/s), failed {}, broken {}, transport errors {}; {latency}",
+                    pages.ok,
+                    pages.requested,
+                    pages.ok_per_sec,
+                    statuses(&pages.failed_by_status),
+                    pages.wrong,
+                    pages.transport_errors
+                ),
+            );
+        }
         for m in &self.memory {
             let per_client = m.bytes_per_client.map(|b| format!("{:.1} KiB", b as f64 / 1024.0));
             let fds = match (m.open_fds_before, m.open_fds_after) {
@@ -424,6 +484,7 @@ mod tests {
             streamers: vec![streamer(0), streamer(1)],
             clients,
             rate: 4,
+            page_rate: 0,
             duration: Duration::from_secs(1),
             drain: Duration::ZERO,
             settle: Duration::ZERO,
