@@ -53,7 +53,7 @@ impl WebhookOutcome {
     }
 }
 
-/// Upper bounds (seconds) of the fan-out latency buckets: from an event being stored to its frame being written.
+/// Upper bounds (seconds) of the latency buckets (fan-out, webhook answers).
 const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0];
 
 #[derive(Default)]
@@ -74,6 +74,19 @@ impl Histogram {
         self.count.fetch_add(1, Relaxed);
         self.sum_micros.fetch_add(d.as_micros() as u64, Relaxed);
     }
+
+    /// Writes the histogram as `name_bucket`, `name_sum` and `name_count` lines.
+    fn render(&self, out: &mut String, name: &str, help: &str) {
+        let _ = writeln!(out, "# HELP {name} {help}");
+        let _ = writeln!(out, "# TYPE {name} histogram");
+        for (bound, bucket) in BUCKETS.iter().zip(&self.buckets) {
+            let _ = writeln!(out, "{name}_bucket{{le=\"{bound}\"}} {}", bucket.load(Relaxed));
+        }
+        let count = self.count.load(Relaxed);
+        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
+        let _ = writeln!(out, "{name}_sum {}", self.sum_micros.load(Relaxed) as f64 / 1e6);
+        let _ = writeln!(out, "{name}_count {count}");
+    }
 }
 
 #[derive(Default)]
@@ -81,6 +94,7 @@ pub struct Metrics {
     webhooks: [AtomicU64; WebhookOutcome::ALL.len()],
     events_stored: AtomicU64,
     fanout: Histogram,
+    webhook_time: Histogram,
 }
 
 /// Values read from elsewhere when scraped.
@@ -109,6 +123,11 @@ impl Metrics {
         self.fanout.observe(latency);
     }
 
+    /// How long sev took to answer one webhook: Twitch resends (and in the end revokes) when answers are slow.
+    pub fn webhook_time(&self, took: Duration) {
+        self.webhook_time.observe(took);
+    }
+
     /// The exposition text.
     pub fn render(&self, gauges: &Gauges) -> String {
         let mut out = String::new();
@@ -120,15 +139,8 @@ impl Metrics {
         let _ = writeln!(out, "# HELP sev_events_stored_total Events stored.");
         let _ = writeln!(out, "# TYPE sev_events_stored_total counter");
         let _ = writeln!(out, "sev_events_stored_total {}", self.events_stored.load(Relaxed));
-        let _ = writeln!(out, "# HELP sev_fanout_seconds From storing an event to writing it to a page's socket.");
-        let _ = writeln!(out, "# TYPE sev_fanout_seconds histogram");
-        for (bound, bucket) in BUCKETS.iter().zip(&self.fanout.buckets) {
-            let _ = writeln!(out, "sev_fanout_seconds_bucket{{le=\"{bound}\"}} {}", bucket.load(Relaxed));
-        }
-        let count = self.fanout.count.load(Relaxed);
-        let _ = writeln!(out, "sev_fanout_seconds_bucket{{le=\"+Inf\"}} {count}");
-        let _ = writeln!(out, "sev_fanout_seconds_sum {}", self.fanout.sum_micros.load(Relaxed) as f64 / 1e6);
-        let _ = writeln!(out, "sev_fanout_seconds_count {count}");
+        self.fanout.render(&mut out, "sev_fanout_seconds", "From storing an event to writing it to a page's socket.");
+        self.webhook_time.render(&mut out, "sev_webhook_seconds", "From receiving a webhook to answering it.");
         let _ = writeln!(out, "# HELP sev_open_websockets Live-feed sockets open on this instance.");
         let _ = writeln!(out, "# TYPE sev_open_websockets gauge");
         let _ = writeln!(out, "sev_open_websockets {}", gauges.open_websockets);
@@ -187,6 +199,7 @@ mod tests {
         m.webhook(WebhookOutcome::BadSignature);
         m.fanout(Duration::from_millis(3));
         m.fanout(Duration::from_millis(200));
+        m.webhook_time(Duration::from_micros(800));
         let text = m.render(&Gauges {
             open_websockets: 4,
             subscriptions_by_status: vec![("enabled".into(), 5)],
@@ -201,6 +214,8 @@ mod tests {
         assert!(text.contains("sev_fanout_seconds_bucket{le=\"0.005\"} 1"));
         assert!(text.contains("sev_fanout_seconds_bucket{le=\"0.25\"} 2"));
         assert!(text.contains("sev_fanout_seconds_bucket{le=\"+Inf\"} 2"));
+        assert!(text.contains("sev_webhook_seconds_bucket{le=\"0.001\"} 1"), "{text}");
+        assert!(text.contains("sev_webhook_seconds_count 1"));
         assert!(text.contains("sev_open_websockets 4"));
         assert!(text.contains("sev_subscriptions{status=\"enabled\"} 5"));
         assert!(text.contains("sev_twitch_api_calls_total{endpoint=\"helix_users\",status=\"200\"} 3"), "{text}");

@@ -62,6 +62,8 @@ async fn metrics_count_webhooks_by_outcome_events_and_subscriptions() {
         .expect("the remaining points are reported");
     assert!((700..800).contains(&remaining), "some points were spent: {remaining}");
     assert!(text.contains("# TYPE sev_fanout_seconds histogram"));
+    // Every webhook answered is timed: six challenges, a notification, its resend and the forgery.
+    assert!(text.contains("sev_webhook_seconds_count 9"), "{text}");
     if cfg!(target_os = "linux") {
         // `sev load` divides the growth of these by the sockets it opened.
         let gauge = |name: &str| -> u64 {

@@ -39,57 +39,64 @@ fn check_age(timestamp: &str, now_ms: i64) -> Result<(), &'static str> {
 }
 
 pub async fn receive(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let message = match MessageHeaders::from_headers(&headers) {
+    let started = std::time::Instant::now();
+    let response = handle(&app, &headers, &body).await;
+    app.metrics.webhook_time(started.elapsed());
+    response
+}
+
+async fn handle(app: &AppState, headers: &HeaderMap, body: &Bytes) -> Response {
+    let message = match MessageHeaders::from_headers(headers) {
         Ok(m) => m,
         Err(missing) => {
             let response = refuse(StatusCode::FORBIDDEN, format!("missing the {missing} header"));
-            return counted(&app, WebhookOutcome::BadSignature, response);
+            return counted(app, WebhookOutcome::BadSignature, response);
         }
     };
     let secret = app.keys.eventsub.expose();
-    if !verify(secret, &message.message_id, &message.timestamp, &body, &message.signature) {
+    if !verify(secret, &message.message_id, &message.timestamp, body, &message.signature) {
         tracing::warn!(message_id = %message.message_id, "EventSub message refused: bad signature");
         return counted(
-            &app,
+            app,
             WebhookOutcome::BadSignature,
             refuse(StatusCode::FORBIDDEN, "the signature does not match"),
         );
     }
     if let Err(why) = check_age(&message.timestamp, now_ms()) {
         tracing::warn!(message_id = %message.message_id, why, "EventSub message refused as a replay");
-        return counted(&app, WebhookOutcome::Stale, refuse(StatusCode::FORBIDDEN, why));
+        return counted(app, WebhookOutcome::Stale, refuse(StatusCode::FORBIDDEN, why));
     }
-    let envelope: Envelope = match serde_json::from_slice(&body) {
+    let envelope: Envelope = match serde_json::from_slice(body) {
         Ok(e) => e,
         Err(e) => {
             let response = refuse(StatusCode::BAD_REQUEST, format!("the body is not an EventSub message: {e}"));
-            return counted(&app, WebhookOutcome::Malformed, response);
+            return counted(app, WebhookOutcome::Malformed, response);
         }
     };
     let result = match message.message_type {
         MessageType::Verification => {
-            let response = answer_challenge(&app, &envelope).await;
+            let response = answer_challenge(app, &envelope).await;
             let outcome = if response.status().is_success() {
                 WebhookOutcome::Challenge
             } else {
                 WebhookOutcome::ChallengeRefused
             };
-            return counted(&app, outcome, response);
+            return counted(app, outcome, response);
         }
-        MessageType::Notification => ingest::notification(&app, &message.message_id, &envelope).await,
-        MessageType::Revocation => ingest::revocation(&app, &message.message_id, &envelope).await,
+        MessageType::Notification => ingest::notification(app, &message.message_id, &envelope).await,
+        MessageType::Revocation => ingest::revocation(app, &message.message_id, &envelope).await,
         MessageType::Unknown(ref kind) => {
             tracing::info!(kind, "EventSub message of an unknown type acknowledged");
             Ok(WebhookOutcome::Other)
         }
     };
     match result {
-        Ok(outcome) => counted(&app, outcome, StatusCode::NO_CONTENT.into_response()),
+        Ok(outcome) => counted(app, outcome, StatusCode::NO_CONTENT.into_response()),
         Err(e) => {
             // A 5xx makes Twitch send the message again later, so nothing is lost while storage is down.
             tracing::error!(error = %e, "cannot store an EventSub message");
             let response = refuse(StatusCode::SERVICE_UNAVAILABLE, "storage is unavailable; please retry");
-            counted(&app, WebhookOutcome::StorageError, response)
+            counted(app, WebhookOutcome::StorageError, response)
         }
     }
 }
