@@ -7,7 +7,7 @@ pg_answers() { psql -q -w -d "$1" -c 'SELECT 1' >/dev/null 2>&1; }
 
 use_postgres() {
   if [ -n "${SEV_TEST_POSTGRES:-}" ]; then
-    pg_answers "$SEV_TEST_POSTGRES" || { echo "SEV_TEST_POSTGRES=$SEV_TEST_POSTGRES does not answer" >&2; return 1; }
+    pg_answers "$SEV_TEST_POSTGRES" || { echo "SEV_TEST_POSTGRES does not answer" >&2; return 1; }
     return 0
   fi
   if pg_answers "postgres://postgres@127.0.0.1:5432/postgres"; then
@@ -20,6 +20,7 @@ use_postgres() {
   local port=55432
   while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
   PG_THROWAWAY_DIR="$(mktemp -d)"
+  PG_THROWAWAY_BIN="$bin"
   # PostgreSQL refuses to run as root; Debian's package creates the `postgres` user for it.
   local as=()
   if [ "$(id -u)" -eq 0 ]; then
@@ -29,7 +30,6 @@ use_postgres() {
   "${as[@]}" "$bin/initdb" -D "$PG_THROWAWAY_DIR/data" -A trust -U postgres --no-sync >/dev/null
   "${as[@]}" "$bin/pg_ctl" -D "$PG_THROWAWAY_DIR/data" -l "$PG_THROWAWAY_DIR/log" -w \
     -o "-p $port -k $PG_THROWAWAY_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null
-  PG_THROWAWAY_BIN="$bin"
   export SEV_TEST_POSTGRES="postgres://postgres@127.0.0.1:$port/postgres"
   echo "started a throwaway PostgreSQL on port $port"
 }
@@ -38,6 +38,12 @@ stop_postgres() {
   [ -n "${PG_THROWAWAY_DIR:-}" ] || return 0
   local as=()
   [ "$(id -u)" -eq 0 ] && as=(runuser -u postgres --)
-  "${as[@]}" "$PG_THROWAWAY_BIN/pg_ctl" -D "$PG_THROWAWAY_DIR/data" -m immediate stop >/dev/null 2>&1 || true
+  if [ -n "${PG_THROWAWAY_BIN:-}" ] && [ -d "$PG_THROWAWAY_DIR/data" ]; then
+    "${as[@]}" "$PG_THROWAWAY_BIN/pg_ctl" -D "$PG_THROWAWAY_DIR/data" -m immediate stop >/dev/null 2>&1 || true
+  fi
   rm -rf "$PG_THROWAWAY_DIR"
+  PG_THROWAWAY_DIR=""
 }
+
+# The URL without its password, for messages.
+pg_shown() { sed -E 's#://([^:/@]+):[^@]*@#://\1:***@#' <<<"$1"; }

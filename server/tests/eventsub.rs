@@ -414,6 +414,27 @@ async fn the_cost_limit_yields_a_clear_error_and_no_retry_loop() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_that_could_not_be_stored_is_stored_when_twitch_resends_it() {
+    let app = TestApp::start().await;
+    let panda = user_id_for("pixel_panda");
+    app.viewer_picking("big_fan", "pixel_panda").await;
+    let update = app.mock_subscriptions_of(&panda).into_iter().find(|s| s.kind == "channel.update").unwrap();
+    let profile = twitch_mock::profile_for("pixel_panda", "http://x");
+    let db = app.db().await;
+    // The events table is out of reach for a moment, as when a database fails over.
+    sqlx::query("ALTER TABLE events RENAME TO events_away").execute(&db).await.unwrap();
+    let first = app.mock.deliver(&update.id, payloads::event("channel.update", "2", &profile, 1)).await.unwrap();
+    assert_eq!(first.status, 503, "Twitch is asked to send it again");
+    sqlx::query("ALTER TABLE events_away RENAME TO events").execute(&db).await.unwrap();
+    let again = app.mock.redeliver(&first.message_id).await.unwrap();
+    assert_eq!(again.status, 204);
+    assert_eq!(app.count("SELECT COUNT(*) FROM events").await, 1, "the resend was stored, not taken for a duplicate");
+    let third = app.mock.redeliver(&first.message_id).await.unwrap();
+    assert_eq!(third.status, 204);
+    assert_eq!(app.count("SELECT COUNT(*) FROM events").await, 1, "and only once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_exhausted_helix_rate_limit_is_told_apart_from_the_subscription_limit() {
     let app = TestApp::start().await;
     app.viewer_picking("early_fan", "pixel_panda").await;

@@ -25,6 +25,8 @@ pub fn dedupe_key(kind: &str, event: &Value, last_online_event: Option<i64>) -> 
     }
 }
 
+/// Handles a notification once per message id. If handling fails, the id is forgotten again, so the resend
+/// Twitch makes after the 5xx answer is handled rather than mistaken for a duplicate.
 pub async fn notification(
     app: &AppState,
     message_id: &str,
@@ -34,6 +36,26 @@ pub async fn notification(
         tracing::debug!(message_id, "duplicate EventSub message ignored");
         return Ok(WebhookOutcome::Duplicate);
     }
+    let handled = store_and_publish(app, message_id, envelope).await;
+    if handled.is_err() {
+        forget(app, message_id).await;
+    }
+    handled
+}
+
+/// Best effort: when even this fails, the message id expires with the others and the event is lost only if Twitch
+/// gives up resending before then.
+async fn forget(app: &AppState, message_id: &str) {
+    if let Err(e) = app.db.forget_message(message_id).await {
+        tracing::error!(error = %e, message_id, "cannot forget a message that failed; its resend will be ignored");
+    }
+}
+
+async fn store_and_publish(
+    app: &AppState,
+    message_id: &str,
+    envelope: &Envelope,
+) -> Result<WebhookOutcome, StorageError> {
     let sub = &envelope.subscription;
     let Some(row) = app.db.subscription_by_twitch_id(&sub.id).await? else {
         // Signed by Twitch but not a subscription sev keeps: acknowledged so Twitch stops, deleted at the next
@@ -105,7 +127,14 @@ pub async fn revocation(app: &AppState, message_id: &str, envelope: &Envelope) -
     let sub = &envelope.subscription;
     let status = if sub.status.is_empty() { "revoked" } else { sub.status.as_str() };
     tracing::warn!(subscription = %sub.id, kind = %sub.kind, status, "Twitch revoked a subscription");
-    if let Some(row) = app.db.subscription_status(&sub.id, status, now()).await? {
+    let row = match app.db.subscription_status(&sub.id, status, now()).await {
+        Ok(row) => row,
+        Err(e) => {
+            forget(app, message_id).await;
+            return Err(e);
+        }
+    };
+    if let Some(row) = row {
         let app = app.clone();
         tokio::spawn(async move { subscriptions::after_revocation(&app, row).await });
     }

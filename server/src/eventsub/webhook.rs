@@ -83,8 +83,27 @@ async fn handle(app: &AppState, headers: &HeaderMap, body: &Bytes) -> Response {
             };
             return counted(app, outcome, response);
         }
-        MessageType::Notification => ingest::notification(app, &message.message_id, &envelope).await,
-        MessageType::Revocation => ingest::revocation(app, &message.message_id, &envelope).await,
+        MessageType::Notification | MessageType::Revocation => {
+            // Handled in a task of its own, which runs to the end even if Twitch hangs up on a slow answer: cut
+            // short, a message could be remembered as seen without its event being stored.
+            let (owned, id) = (app.clone(), message.message_id.clone());
+            let revocation = message.message_type == MessageType::Revocation;
+            let task = tokio::spawn(async move {
+                if revocation {
+                    ingest::revocation(&owned, &id, &envelope).await
+                } else {
+                    ingest::notification(&owned, &id, &envelope).await
+                }
+            });
+            match task.await {
+                Ok(result) => result,
+                Err(e) => {
+                    tracing::error!(error = %e, "handling an EventSub message failed");
+                    let response = refuse(StatusCode::INTERNAL_SERVER_ERROR, "the message could not be handled");
+                    return counted(app, WebhookOutcome::StorageError, response);
+                }
+            }
+        }
         MessageType::Unknown(ref kind) => {
             tracing::info!(kind, "EventSub message of an unknown type acknowledged");
             Ok(WebhookOutcome::Other)

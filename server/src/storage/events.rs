@@ -63,6 +63,21 @@ impl Db {
         Ok(inserted == 1)
     }
 
+    /// Forgets one message id, so that a resend of a message whose handling failed is handled.
+    pub async fn forget_message(&self, message_id: &str) -> Result<(), StorageError> {
+        per_db!(self, |p|
+            sqlite: sqlx::query!("DELETE FROM eventsub_messages WHERE message_id = ?", message_id)
+                .execute(p)
+                .await
+                .map(drop)?,
+            postgres: sqlx::query!("DELETE FROM eventsub_messages WHERE message_id = $1", message_id)
+                .execute(p)
+                .await
+                .map(drop)?,
+        );
+        Ok(())
+    }
+
     /// Forgets message ids seen before `before`.
     pub async fn purge_messages(&self, before: i64) -> Result<u64, StorageError> {
         Ok(per_db!(self, |p|

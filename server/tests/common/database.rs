@@ -22,7 +22,7 @@ impl TestDatabase {
                 let name = format!("sev_test_{}_{:016x}", std::process::id(), rand::random::<u64>());
                 let mut conn = PgConnection::connect(&admin)
                     .await
-                    .unwrap_or_else(|e| panic!("SEV_TEST_POSTGRES: cannot connect to {admin}: {e}"));
+                    .unwrap_or_else(|e| panic!("SEV_TEST_POSTGRES: cannot connect: {e}"));
                 sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
                 let _ = conn.close().await;
                 let base = admin.rsplit_once('/').map(|(base, _)| base).unwrap_or(&admin);
