@@ -75,13 +75,15 @@ impl LocalBus {
 
 impl EventBus for LocalBus {
     fn publish(&self, event: FeedEvent) {
+        // Serialized before taking the lock, which every page's subscribe and every publish share.
+        let streamer = event.streamer_id.clone();
+        let published = Arc::new(Published::new(event));
         let mut channels = self.channels.lock().expect("bus lock poisoned");
-        if let Some(sender) = channels.get(&event.streamer_id) {
-            let streamer = event.streamer_id.clone();
-            if sender.send(BusMessage::Event(Arc::new(Published::new(event)))).is_err() {
-                // Nobody listens any more: drop the channel so the map only holds watched streamers.
-                channels.remove(&streamer);
-            }
+        if let Some(sender) = channels.get(&streamer)
+            && sender.send(BusMessage::Event(published)).is_err()
+        {
+            // Nobody listens any more: drop the channel so the map only holds watched streamers.
+            channels.remove(&streamer);
         }
     }
 

@@ -204,7 +204,12 @@ async fn read(mut socket: Socket, outcome: &mut Outcome, run: &str, ledger: &Led
             break;
         }
         tokio::select! {
-            _ = stop.changed() => {}
+            changed = stop.changed() => {
+                // The sender is gone: nothing will say stop any more, so stop now rather than spin.
+                if changed.is_err() {
+                    break;
+                }
+            }
             frame = socket.next() => match frame {
                 Some(Ok(Message::Text(text))) => outcome.frame(text.as_str(), run, ledger, Instant::now()),
                 // Pings are answered by tungstenite itself as it reads.
@@ -243,7 +248,7 @@ mod tests {
     fn a_client_counts_its_events_repeats_and_strangers() {
         let ledger = Ledger::new(8, 2);
         for seq in 0..8 {
-            ledger.sending(seq);
+            ledger.sending(seq, std::time::Instant::now());
         }
         let mut outcome = Outcome::new(0, 0, Connection::Open);
         let now = Instant::now();

@@ -38,9 +38,11 @@ impl Ledger {
     }
 
     /// Records that the request for `seq` goes out now.
-    pub fn sending(&self, seq: u64) {
+    /// Records when webhook `seq` was due to be sent. Latency counts from then, not from when a free request
+    /// slot let it go, so a saturated sender shows up in the percentiles instead of hiding its queue.
+    pub fn sending(&self, seq: u64, due: std::time::Instant) {
         if let Some(slot) = self.sent_at.get(seq as usize) {
-            slot.store(self.origin.elapsed().as_nanos() as u64 + 1, Relaxed);
+            slot.store(due.saturating_duration_since(self.origin).as_nanos() as u64 + 1, Relaxed);
         }
     }
 
@@ -111,7 +113,7 @@ mod tests {
     fn latency_counts_from_sending_and_only_for_sent_events() {
         let ledger = Ledger::new(10, 3);
         assert_eq!(ledger.latency(4, Instant::now()), None, "not sent yet");
-        ledger.sending(4);
+        ledger.sending(4, Instant::now());
         let later = Instant::now() + Duration::from_millis(50);
         let latency = ledger.latency(4, later).unwrap();
         assert!(latency >= Duration::from_millis(49) && latency < Duration::from_secs(1), "{latency:?}");

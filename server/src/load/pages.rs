@@ -61,7 +61,8 @@ pub async fn read(plan: &Plan, http: &reqwest::Client) -> Pages {
         let url = format!("{}/streamer/{}", target.as_str().trim_end_matches('/'), streamer.login);
         let (http, outcome, login) = (http.clone(), outcome.clone(), streamer.login.clone());
         tasks.spawn(async move {
-            let sent = Instant::now();
+            // From the due time, so requests queued behind busy ones count their wait.
+            let sent = due;
             let answer = match http.get(&url).send().await {
                 Ok(response) => {
                     let status = response.status().as_u16();

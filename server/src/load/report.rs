@@ -504,7 +504,7 @@ mod tests {
     fn lost_and_repeated_events_are_counted_per_client_and_fail_the_run() {
         let ledger = Ledger::new(4, 2);
         for seq in 0..4 {
-            ledger.sending(seq);
+            ledger.sending(seq, std::time::Instant::now());
             ledger.accept(seq);
         }
         let sent = Sent { sent: 4, accepted: 4, elapsed: Duration::from_secs(1), ..Sent::default() };

@@ -104,7 +104,7 @@ pub async fn send(plan: &Plan, http: &reqwest::Client, run: &str, ledger: Arc<Le
             for (name, value) in message.headers {
                 request = request.header(name, value);
             }
-            ledger.sending(seq);
+            ledger.sending(seq, due);
             let answer = request.send().await;
             let mut outcome = outcome.lock().expect("outcome lock poisoned");
             outcome.sent += 1;

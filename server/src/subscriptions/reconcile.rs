@@ -101,6 +101,7 @@ pub async fn reconcile(app: &AppState) -> Result<Report, TwitchError> {
     // and the subscription is kept; read the other way round, a pick landing mid-pass would lose its new
     // subscriptions as orphans.
     let ours = callback(app);
+    let listed_at = now();
     let listed: Vec<Subscription> =
         list_all(app).await?.into_iter().filter(|s| s.transport.callback.as_deref() == Some(ours.as_str())).collect();
     let rows: BTreeMap<Key, SubscriptionRow> = app
@@ -155,7 +156,10 @@ pub async fn reconcile(app: &AppState) -> Result<Report, TwitchError> {
         let existed = rows.get(key);
         if let Some(row) = existed {
             let fresh_request = row.status == "requesting" && row.updated_at > now() - 60;
-            if fresh_request {
+            // A row changed since Twitch's list was read may be a subscription created meanwhile: the list cannot
+            // tell, so it is left for the next pass rather than taken for missing.
+            let newer_than_list = row.updated_at >= listed_at;
+            if fresh_request || newer_than_list {
                 continue;
             }
             if LIVE_STATUSES.contains(&row.status.as_str()) {
