@@ -151,7 +151,7 @@ impl Metrics {
         }
         let _ = writeln!(
             out,
-            "# HELP sev_twitch_api_calls_total Calls to Twitch by endpoint and HTTP status (0: no answer)."
+            "# HELP sev_twitch_api_calls_total Calls to Twitch by endpoint and HTTP status (0: no answer, or none that could be read)."
         );
         let _ = writeln!(out, "# TYPE sev_twitch_api_calls_total counter");
         for c in &gauges.twitch_calls {

@@ -61,6 +61,10 @@ async fn metrics_count_webhooks_by_outcome_events_and_subscriptions() {
         .and_then(|v| v.parse().ok())
         .expect("the remaining points are reported");
     assert!((700..800).contains(&remaining), "some points were spent: {remaining}");
+    // A sign-in spends a point of the viewer's own bucket, which must not show as the app's headroom.
+    app.sign_in(&common::browser(), "another_viewer").await;
+    let text = bare_client().get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(text.contains(&format!("sev_twitch_ratelimit_remaining {remaining}\n")), "{text}");
     assert!(text.contains("# TYPE sev_fanout_seconds histogram"));
     // Every webhook answered is timed: six challenges, a notification, its resend and the forgery.
     assert!(text.contains("sev_webhook_seconds_count 9"), "{text}");

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::error::TwitchError;
-use crate::http;
+use crate::http::{self, Bucket};
 use crate::stats::ApiStats;
 
 /// A user as `GET /helix/users` returns it. Fields Twitch may drop or add are defaulted, never required.
@@ -62,8 +62,29 @@ impl Helix {
             .header("Client-Id", &self.client_id)
     }
 
-    /// Looks users up by login and by id. Unknown ones are simply absent from the answer, as on Twitch.
+    /// Looks users up by login and by id with the app token. Unknown ones are simply absent from the answer, as
+    /// on Twitch.
     pub async fn users(&self, token: &str, logins: &[&str], ids: &[&str]) -> Result<Vec<HelixUser>, TwitchError> {
+        self.users_drawing_on(Bucket::App, token, logins, ids).await
+    }
+
+    /// [`Helix::users`] with a viewer's own token, whose rate-limit bucket is the viewer's, not the app's.
+    pub async fn users_as_viewer(
+        &self,
+        token: &str,
+        logins: &[&str],
+        ids: &[&str],
+    ) -> Result<Vec<HelixUser>, TwitchError> {
+        self.users_drawing_on(Bucket::Viewer, token, logins, ids).await
+    }
+
+    async fn users_drawing_on(
+        &self,
+        bucket: Bucket,
+        token: &str,
+        logins: &[&str],
+        ids: &[&str],
+    ) -> Result<Vec<HelixUser>, TwitchError> {
         if logins.len() + ids.len() > MAX_USERS_PER_REQUEST {
             return Err(TwitchError::Rejected {
                 status: 400,
@@ -72,9 +93,8 @@ impl Helix {
         }
         let query: Vec<(&str, &str)> =
             logins.iter().map(|l| ("login", *l)).chain(ids.iter().map(|i| ("id", *i))).collect();
-        let body =
-            http::send(&self.stats, "helix_users", self.request(reqwest::Method::GET, "/users", token).query(&query))
-                .await?;
+        let request = self.request(reqwest::Method::GET, "/users", token).query(&query);
+        let body = http::send(&self.stats, "helix_users", bucket, request).await?;
         Ok(http::parse::<DataPage<HelixUser>>(&body, "users")?.data)
     }
 }

@@ -34,11 +34,21 @@ pub(crate) fn rate_limit_reset(headers: &reqwest::header::HeaderMap) -> Option<u
     headers.get("ratelimit-reset").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok())
 }
 
+/// Whose rate-limit bucket a Helix call draws on. Only the app token's is sev's own budget: a call made with a
+/// viewer's token reports that viewer's bucket, which must not be mistaken for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Bucket {
+    App,
+    Viewer,
+}
+
 /// Sends a request and turns any non-2xx answer into a [`TwitchError`]; returns the body bytes of a success.
-/// Counts the call in `stats` under `endpoint`, with the rate-limit headroom the answer reports.
+/// Counts the call in `stats` under `endpoint`, with the rate-limit headroom the answer reports when the call
+/// drew on the app's bucket.
 pub(crate) async fn send(
     stats: &ApiStats,
     endpoint: &'static str,
+    bucket: Bucket,
     request: reqwest::RequestBuilder,
 ) -> Result<bytes::Bytes, TwitchError> {
     let response = match request.send().await {
@@ -50,7 +60,9 @@ pub(crate) async fn send(
     };
     let status = response.status();
     stats.record(endpoint, status.as_u16());
-    stats.record_rate_limit(response.headers());
+    if bucket == Bucket::App {
+        stats.record_rate_limit(response.headers());
+    }
     let reset = rate_limit_reset(response.headers());
     let bucket_empty = response.headers().get("ratelimit-remaining").is_some_and(|v| v.as_bytes() == b"0");
     let body = response.bytes().await.map_err(|e| TwitchError::from_transport(&e))?;

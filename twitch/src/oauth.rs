@@ -18,7 +18,7 @@ use oauth2::{
 use serde::{Deserialize, Serialize};
 
 use crate::error::TwitchError;
-use crate::http::{self, Endpoints};
+use crate::http::{self, Bucket, Endpoints};
 use crate::stats::{ApiStats, NO_ANSWER};
 
 /// A token response as Twitch sends it.
@@ -215,6 +215,7 @@ impl OAuth {
         let body = http::send(
             &self.stats,
             "oauth_validate",
+            Bucket::Viewer,
             self.http
                 .get(format!("{}/validate", self.oauth_base))
                 .header(reqwest::header::AUTHORIZATION, format!("OAuth {access_token}")),
@@ -228,6 +229,7 @@ impl OAuth {
         let result = http::send(
             &self.stats,
             "oauth_revoke",
+            Bucket::Viewer,
             self.http
                 .post(format!("{}/revoke", self.oauth_base))
                 .form(&[("client_id", self.client_id.as_str()), ("token", access_token)]),
@@ -246,15 +248,14 @@ impl OAuth {
     /// Counts a call to the token endpoint (made by the `oauth2` crate, so its raw answer is not seen here) by
     /// the status its outcome implies, and converts the outcome.
     fn token_call(&self, result: Result<TwitchTokenResponse, TokenRequestError>) -> Result<TokenSet, TwitchError> {
-        let result = result.map(TokenSet::from).map_err(token_error);
         let status = match &result {
             Ok(_) => 200,
-            Err(TwitchError::Rejected { status, .. }) => *status,
-            Err(TwitchError::RateLimited { .. }) => 429,
+            // Twitch's error bodies carry the HTTP status.
+            Err(RequestTokenError::ServerResponse(body)) => body.status.unwrap_or(400),
             Err(_) => NO_ANSWER,
         };
         self.stats.record("oauth_token", status);
-        result
+        result.map(TokenSet::from).map_err(token_error)
     }
 }
 

@@ -140,7 +140,7 @@ async fn finish(app: &AppState, query: &CallbackQuery, headers: &HeaderMap) -> R
     let profile = app
         .twitch
         .helix()
-        .users(&tokens.access_token, &[], &[user_id.as_str()])
+        .users_as_viewer(&tokens.access_token, &[], &[user_id.as_str()])
         .await
         .map_err(twitch_failure)?
         .into_iter()

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::message::Subscription;
 use crate::error::TwitchError;
 use crate::helix::Helix;
-use crate::http;
+use crate::http::{self, Bucket};
 
 /// What sev asks for.
 #[derive(Debug, Clone)]
@@ -55,7 +55,7 @@ impl Helix {
             "transport": { "method": "webhook", "callback": new.callback, "secret": new.secret },
         });
         let request = self.request(reqwest::Method::POST, "/eventsub/subscriptions", app_token).json(&body);
-        let bytes = http::send(&self.stats, "helix_eventsub_create", request).await?;
+        let bytes = http::send(&self.stats, "helix_eventsub_create", Bucket::App, request).await?;
         http::parse(&bytes, "created subscription")
     }
 
@@ -69,13 +69,13 @@ impl Helix {
         if let Some(cursor) = after {
             request = request.query(&[("after", cursor)]);
         }
-        http::parse(&http::send(&self.stats, "helix_eventsub_list", request).await?, "subscription list")
+        http::parse(&http::send(&self.stats, "helix_eventsub_list", Bucket::App, request).await?, "subscription list")
     }
 
     /// Deletes a subscription; one Twitch no longer has counts as deleted.
     pub async fn delete_subscription(&self, app_token: &str, id: &str) -> Result<(), TwitchError> {
         let request = self.request(reqwest::Method::DELETE, "/eventsub/subscriptions", app_token).query(&[("id", id)]);
-        match http::send(&self.stats, "helix_eventsub_delete", request).await {
+        match http::send(&self.stats, "helix_eventsub_delete", Bucket::App, request).await {
             Ok(_) | Err(TwitchError::Rejected { status: 404, .. }) => Ok(()),
             Err(e) => Err(e),
         }
