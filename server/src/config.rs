@@ -179,6 +179,43 @@ fn invalid(variable: &'static str, problem: impl Into<String>) -> ConfigError {
     ConfigError { variable, problem: problem.into() }
 }
 
+/// A database or Redis URL. It may carry a password, so `Debug` masks the password; the URL itself is reached by
+/// dereferencing, where a connection needs it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ConnectionUrl(String);
+
+impl ConnectionUrl {
+    pub fn new(value: impl Into<String>) -> Self {
+        ConnectionUrl(value.into())
+    }
+}
+
+impl std::ops::Deref for ConnectionUrl {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<&str> for ConnectionUrl {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl fmt::Debug for ConnectionUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match Url::parse(&self.0) {
+            Ok(mut url) if url.password().is_some() => {
+                let _ = url.set_password(Some("***"));
+                write!(f, "{:?}", url.as_str())
+            }
+            Ok(url) => write!(f, "{:?}", url.as_str()),
+            Err(_) => f.write_str("<unreadable URL>"),
+        }
+    }
+}
+
 /// A secret value. `Debug` and `Display` never show it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -225,9 +262,9 @@ pub enum LogFormat {
 /// Validated settings.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    pub database_url: String,
+    pub database_url: ConnectionUrl,
     pub database_max_connections: u32,
-    pub redis_url: Option<String>,
+    pub redis_url: Option<ConnectionUrl>,
     /// Without a trailing slash.
     pub public_url: Url,
     pub site_addr: SocketAddr,
@@ -404,14 +441,19 @@ impl RawConfig {
 
         let embed_parents = embed_parents(&public_url, &self.embed_parent_hosts)?;
         let redis_url = match non_empty(&self.redis_url) {
-            Some(url) if url.starts_with("redis://") || url.starts_with("rediss://") => Some(url.to_string()),
+            Some(url) if url.starts_with("redis://") || url.starts_with("rediss://") => Some(ConnectionUrl::new(url)),
             Some(url) => {
-                return Err(invalid("REDIS_URL", format!("must start with redis:// or rediss://, got {url:?}")));
+                // Only the scheme is echoed: a Redis URL may carry a password.
+                let scheme = url.split(':').next().unwrap_or_default();
+                return Err(invalid(
+                    "REDIS_URL",
+                    format!("must start with redis:// or rediss://, got a {scheme:?} URL"),
+                ));
             }
             None => None,
         };
         Ok(Settings {
-            database_url,
+            database_url: ConnectionUrl::new(database_url),
             redis_url,
             database_max_connections: number("DATABASE_MAX_CONNECTIONS", &self.database_max_connections, 1..=1000)?,
             public_url,
@@ -617,6 +659,22 @@ mod tests {
         assert_eq!(s.embed_parents, vec!["sev.example.com", "www.sev.example.com"]);
         let e = error_of(RawConfig { embed_parent_hosts: "https://x.com".into(), ..defaults() });
         assert_eq!(e.variable, "EMBED_PARENT_HOSTS");
+    }
+
+    #[test]
+    fn connection_urls_never_show_their_password_in_debug_output() {
+        let raw = RawConfig {
+            database_url: "postgres://sev:hunter2@db:5432/sev".into(),
+            redis_url: Some("rediss://:s3cret@cache:6379".into()),
+            ..defaults()
+        };
+        let settings = raw.validate().unwrap();
+        let shown = format!("{settings:?}");
+        assert!(!shown.contains("hunter2") && !shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("postgres://sev:***@db:5432/sev"), "{shown}");
+        assert_eq!(&*settings.database_url, "postgres://sev:hunter2@db:5432/sev", "connections get the real URL");
+        let e = error_of(RawConfig { redis_url: Some("http://:s3cret@x".into()), ..defaults() });
+        assert!(!e.to_string().contains("s3cret"), "{e}");
     }
 
     #[test]
