@@ -3,6 +3,12 @@
 #                  127.0.0.1:5432 if one answers, else starts a private server on a free port in a temporary folder
 #                  (stopped and deleted by stop_postgres).
 
+# Runs a PostgreSQL server command: as the `postgres` user when we are root (PostgreSQL refuses to run as root;
+# Debian's package creates that user), else as ourselves.
+as_pg_owner() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
 pg_answers() { psql -q -w -d "$1" -c 'SELECT 1' >/dev/null 2>&1; }
 
 use_postgres() {
@@ -21,14 +27,9 @@ use_postgres() {
   while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
   PG_THROWAWAY_DIR="$(mktemp -d)"
   PG_THROWAWAY_BIN="$bin"
-  # PostgreSQL refuses to run as root; Debian's package creates the `postgres` user for it.
-  local as=()
-  if [ "$(id -u)" -eq 0 ]; then
-    chown postgres "$PG_THROWAWAY_DIR"
-    as=(runuser -u postgres --)
-  fi
-  "${as[@]}" "$bin/initdb" -D "$PG_THROWAWAY_DIR/data" -A trust -U postgres --no-sync >/dev/null
-  "${as[@]}" "$bin/pg_ctl" -D "$PG_THROWAWAY_DIR/data" -l "$PG_THROWAWAY_DIR/log" -w \
+  [ "$(id -u)" -eq 0 ] && chown postgres "$PG_THROWAWAY_DIR"
+  as_pg_owner "$bin/initdb" -D "$PG_THROWAWAY_DIR/data" -A trust -U postgres --no-sync >/dev/null
+  as_pg_owner "$bin/pg_ctl" -D "$PG_THROWAWAY_DIR/data" -l "$PG_THROWAWAY_DIR/log" -w \
     -o "-p $port -k $PG_THROWAWAY_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null
   export SEV_TEST_POSTGRES="postgres://postgres@127.0.0.1:$port/postgres"
   echo "started a throwaway PostgreSQL on port $port"
@@ -36,10 +37,8 @@ use_postgres() {
 
 stop_postgres() {
   [ -n "${PG_THROWAWAY_DIR:-}" ] || return 0
-  local as=()
-  [ "$(id -u)" -eq 0 ] && as=(runuser -u postgres --)
   if [ -n "${PG_THROWAWAY_BIN:-}" ] && [ -d "$PG_THROWAWAY_DIR/data" ]; then
-    "${as[@]}" "$PG_THROWAWAY_BIN/pg_ctl" -D "$PG_THROWAWAY_DIR/data" -m immediate stop >/dev/null 2>&1 || true
+    as_pg_owner "$PG_THROWAWAY_BIN/pg_ctl" -D "$PG_THROWAWAY_DIR/data" -m immediate stop >/dev/null 2>&1 || true
   fi
   rm -rf "$PG_THROWAWAY_DIR"
   PG_THROWAWAY_DIR=""

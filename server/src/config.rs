@@ -370,13 +370,17 @@ fn embed_parents(public_url: &Url, extra: &str) -> Result<Vec<String>, ConfigErr
     Ok(hosts)
 }
 
+/// What an error message may show of a connection URL: its scheme, never the password it may carry.
+fn scheme_only(url: &str) -> &str {
+    url.split(':').next().unwrap_or_default()
+}
+
 impl RawConfig {
     /// Checks every setting and returns the first problem found.
     pub fn validate(&self) -> Result<Settings, ConfigError> {
         let database_url = self.database_url.trim().to_string();
         if !["sqlite:", "postgres://", "postgresql://"].iter().any(|scheme| database_url.starts_with(scheme)) {
-            // Only the scheme is echoed: a PostgreSQL URL may carry a password.
-            let scheme = database_url.split(':').next().unwrap_or_default();
+            let scheme = scheme_only(&database_url);
             return Err(invalid(
                 "DATABASE_URL",
                 format!(
@@ -443,8 +447,7 @@ impl RawConfig {
         let redis_url = match non_empty(&self.redis_url) {
             Some(url) if url.starts_with("redis://") || url.starts_with("rediss://") => Some(ConnectionUrl::new(url)),
             Some(url) => {
-                // Only the scheme is echoed: a Redis URL may carry a password.
-                let scheme = url.split(':').next().unwrap_or_default();
+                let scheme = scheme_only(url);
                 return Err(invalid(
                     "REDIS_URL",
                     format!("must start with redis:// or rediss://, got a {scheme:?} URL"),

@@ -11,6 +11,7 @@
 
 mod clients;
 mod ledger;
+mod pacing;
 mod pages;
 mod report;
 mod scrape;

@@ -5,14 +5,12 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use hdrhistogram::Histogram;
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
 
 use super::clients::latency_histogram;
-use super::{Plan, spread};
+use super::{Plan, pacing, spread};
 
 /// What became of the page requests.
 #[derive(Debug, Clone)]
@@ -49,20 +47,12 @@ impl Default for Pages {
 pub async fn read(plan: &Plan, http: &reqwest::Client) -> Pages {
     let outcome = Arc::new(Mutex::new(Pages::default()));
     let total = u64::from(plan.page_rate) * plan.duration.as_secs();
-    let in_flight = Arc::new(Semaphore::new(plan.max_in_flight));
-    let mut tasks = JoinSet::new();
-    let start = Instant::now();
-    for n in 0..total {
-        let due = start + Duration::from_secs_f64(n as f64 / f64::from(plan.page_rate));
-        tokio::time::sleep_until(due.into()).await;
-        let Ok(permit) = in_flight.clone().acquire_owned().await else { break };
+    let paced = pacing::at_rate(total, plan.page_rate, plan.max_in_flight, |n, due| {
         let streamer = &plan.streamers[n as usize % plan.streamers.len()];
         let target = &plan.targets[spread(n as usize, plan.streamers.len(), plan.targets.len())];
         let url = format!("{}/streamer/{}", target.as_str().trim_end_matches('/'), streamer.login);
         let (http, outcome, login) = (http.clone(), outcome.clone(), streamer.login.clone());
-        tasks.spawn(async move {
-            // From the due time, so requests queued behind busy ones count their wait.
-            let sent = due;
+        async move {
             let answer = match http.get(&url).send().await {
                 Ok(response) => {
                     let status = response.status().as_u16();
@@ -70,7 +60,8 @@ pub async fn read(plan: &Plan, http: &reqwest::Client) -> Pages {
                 }
                 Err(e) => Err(e),
             };
-            let took = sent.elapsed().as_micros() as u64;
+            // From the due time, so requests queued behind busy ones count their wait.
+            let took = due.elapsed().as_micros() as u64;
             let mut outcome = outcome.lock().expect("pages lock poisoned");
             outcome.requested += 1;
             match answer {
@@ -82,12 +73,10 @@ pub async fn read(plan: &Plan, http: &reqwest::Client) -> Pages {
                 Ok((status, _)) => *outcome.failed.entry(status).or_default() += 1,
                 Err(_) => outcome.transport_errors += 1,
             }
-            drop(permit);
-        });
-        while tasks.try_join_next().is_some() {}
-    }
-    while tasks.join_next().await.is_some() {}
+        }
+    })
+    .await;
     let mut pages = outcome.lock().expect("pages lock poisoned").clone();
-    pages.elapsed = start.elapsed();
+    pages.elapsed = paced.elapsed;
     pages
 }

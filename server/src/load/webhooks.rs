@@ -1,22 +1,18 @@
 //! The webhook sender: signed `channel.update` notifications at a fixed rate, round-robin over the targets.
 //!
-//! Each webhook has a due time computed from the start (`start + seq / rate`), so a slow moment is made up by
-//! sending the overdue ones at once rather than shifting everything later: the rate achieved is the rate asked
-//! for unless the targets cannot keep up. At most `max_in_flight` requests await an answer; when all do, the
-//! sender waits, and the report shows how far behind schedule it fell.
+//! Pacing (`pacing::at_rate`) keeps the rate achieved at the rate asked for unless the targets cannot keep up,
+//! and the report shows how far behind schedule the sender fell.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
 
 use twitch_mock::payloads;
 
 use super::ledger::{self, Ledger};
-use super::{LoadError, Plan, Streamer, event_spec, spread};
+use super::{LoadError, Plan, Streamer, event_spec, pacing, spread};
 use crate::eventsub::CALLBACK_PATH;
 use crate::trigger::SignedMessage;
 
@@ -85,20 +81,12 @@ pub async fn send(plan: &Plan, http: &reqwest::Client, run: &str, ledger: Arc<Le
     let templates: Arc<Vec<Template>> =
         Arc::new(plan.streamers.iter().map(|s| Template::new(s, &callbacks[0])).collect());
     let outcome = Arc::new(Mutex::new(Sent::default()));
-    let in_flight = Arc::new(Semaphore::new(plan.max_in_flight));
-    let mut tasks = JoinSet::new();
-    let start = Instant::now();
-    let mut max_lag = Duration::ZERO;
-    for seq in 0..plan.total_events() {
-        let due = start + Duration::from_secs_f64(seq as f64 / f64::from(plan.rate));
-        tokio::time::sleep_until(due.into()).await;
-        let Ok(permit) = in_flight.clone().acquire_owned().await else { break };
-        max_lag = max_lag.max(due.elapsed());
+    let paced = pacing::at_rate(plan.total_events(), plan.rate, plan.max_in_flight, |seq, due| {
         let streamer = ledger.streamer_of(seq);
         let url = callbacks[spread(seq as usize, plan.streamers.len(), callbacks.len())].clone();
         let (http, ledger, templates, outcome) = (http.clone(), ledger.clone(), templates.clone(), outcome.clone());
         let (secret, title) = (plan.secret.clone(), ledger::title(run, seq));
-        tasks.spawn(async move {
+        async move {
             let message = templates[streamer].message(&secret, title);
             let mut request = http.post(&url).body(message.body);
             for (name, value) in message.headers {
@@ -119,14 +107,11 @@ pub async fn send(plan: &Plan, http: &reqwest::Client, run: &str, ledger: Arc<Le
                     outcome.first_transport_error.get_or_insert_with(|| format!("{url}: {e}"));
                 }
             }
-            drop(permit);
-        });
-        // Reap finished requests as we go, so the set does not hold every handle of a long run.
-        while tasks.try_join_next().is_some() {}
-    }
-    while tasks.join_next().await.is_some() {}
+        }
+    })
+    .await;
     let mut sent = outcome.lock().expect("outcome lock poisoned").clone();
-    sent.elapsed = start.elapsed();
-    sent.max_lag = max_lag;
+    sent.elapsed = paced.elapsed;
+    sent.max_lag = paced.max_lag;
     sent
 }

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use twitch::eventsub::catalog::{AUTHORIZATION_REVOKE, STREAMER_SUBSCRIPTIONS};
 
 use super::create::app_token_required;
-use super::store::{STATUSES, StoredSubscription};
+use super::store::{StoredSubscription, is_status};
 use crate::MockTwitch;
 use crate::errors::error_status_message;
 use crate::helix::HelixCaller;
@@ -81,7 +81,7 @@ impl Filter {
             .collect();
         let filter = match given.as_slice() {
             [] => Filter::None,
-            [("status", status)] if STATUSES.contains(status) => Filter::Status((*status).to_owned()),
+            [("status", status)] if is_status(status) => Filter::Status((*status).to_owned()),
             [("status", status)] => return Err(format!("Invalid status {status:?}")),
             [("type", kind)] if is_known_type(kind) => Filter::Type((*kind).to_owned()),
             [("type", kind)] => return Err(format!("Invalid type {kind:?}")),

@@ -25,18 +25,11 @@ pub(crate) const REVOCATION_REASONS: &[&str] = &[
     "beta_maintenance",
 ];
 
-/// Every status Helix may report, so the list endpoint can reject a status filter Twitch would reject.
-pub(crate) const STATUSES: &[&str] = &[
+/// The statuses Helix may report besides the revocation reasons.
+const OTHER_STATUSES: &[&str] = &[
     ENABLED,
     PENDING,
     VERIFICATION_FAILED,
-    "notification_failures_exceeded",
-    AUTHORIZATION_REVOKED,
-    "moderator_removed",
-    "user_removed",
-    "chat_user_banned",
-    "version_removed",
-    "beta_maintenance",
     "websocket_disconnected",
     "websocket_failed_ping_pong",
     "websocket_received_inbound_traffic",
@@ -46,6 +39,11 @@ pub(crate) const STATUSES: &[&str] = &[
     "websocket_network_error",
     "websocket_failed_to_reconnect",
 ];
+
+/// Whether Helix may report `status`, so the list endpoint can reject a status filter Twitch would reject.
+pub(crate) fn is_status(status: &str) -> bool {
+    OTHER_STATUSES.contains(&status) || REVOCATION_REASONS.contains(&status)
+}
 
 /// Twitch's default limit on the summed cost of an application's subscriptions.
 const DEFAULT_MAX_TOTAL_COST: i64 = 10_000;
