@@ -32,4 +32,5 @@ pub fn Embeds(login: String, display_name: String, parents: Vec<String>) -> impl
             </div>
         </section>
     }
+    .into_any()
 }

@@ -96,6 +96,7 @@ pub fn Feed(
             </ol>
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -119,4 +120,5 @@ fn FeedItem(event: FeedEvent, now: RwSignal<i64>, fresh: RwSignal<Vec<i64>>) -> 
             </time>
         </li>
     }
+    .into_any()
 }

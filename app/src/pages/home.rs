@@ -47,6 +47,7 @@ fn SignedOut() -> impl IntoView {
             </p>
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -87,4 +88,5 @@ fn SignedIn(viewer: Viewer) -> impl IntoView {
                 })}
         </section>
     }
+    .into_any()
 }

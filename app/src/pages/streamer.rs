@@ -40,19 +40,50 @@ pub fn StreamerPage() -> impl IntoView {
     }
 }
 
+/// The page around one streamer. Each part is its own component whose view type is erased (`into_any`): the
+/// nested type of the whole page was deep enough that the release build of the WASM overflowed rustc's query depth
+/// limit, and erased parts also compile faster and to less code.
 #[component]
 fn Streamer(data: StreamerPageData) -> impl IntoView {
-    let p = data.profile.clone();
-    let name = p.display_name.clone();
-    let live = RwSignal::new(data.live);
+    let StreamerPageData { profile, live, connected, problem, events, now_ms, embed_parents, viewer_is_streamer, demo } =
+        data;
+    let live = RwSignal::new(live);
+    let name = profile.display_name.clone();
     view! {
-        <Title text=format!("{} · sev", p.display_name) />
+        <Title text=format!("{name} · sev") />
+        <StreamerHead
+            display_name=name.clone()
+            login=profile.login.clone()
+            image=profile.profile_image_url.clone()
+            live
+        />
+        {problem.map(|problem| view! { <p class="notice problem" role="alert">{problem}</p> })}
+        <div class="streamer-layout">
+            <Embeds login=profile.login.clone() display_name=name.clone() parents=embed_parents />
+            <Feed
+                streamer_id=profile.twitch_id
+                streamer_name=name.clone()
+                events
+                connected
+                now_ms
+                live
+            />
+        </div>
+        <WhatYouSee name login=profile.login connected viewer_is_streamer demo />
+    }
+    .into_any()
+}
+
+/// Who the streamer is, and whether they are live right now (kept current by the feed).
+#[component]
+fn StreamerHead(display_name: String, login: String, image: String, live: RwSignal<bool>) -> impl IntoView {
+    view! {
         <section class="card streamer-head" aria-labelledby="streamer-name">
-            <img class="avatar large" src=p.profile_image_url.clone() alt="" width="72" height="72" />
+            <img class="avatar large" src=image alt="" width="72" height="72" />
             <div class="streamer-title">
-                <h1 id="streamer-name">{p.display_name.clone()}</h1>
+                <h1 id="streamer-name">{display_name}</h1>
                 <p class="muted">
-                    "twitch.tv/" {p.login.clone()} " · "
+                    "twitch.tv/" {login} " · "
                     <span
                         class=move || if live.get() { "live-badge on" } else { "live-badge" }
                         data-testid="live-state"
@@ -65,63 +96,59 @@ fn Streamer(data: StreamerPageData) -> impl IntoView {
                 "Change favorite"
             </a>
         </section>
-        {data.problem.clone().map(|problem| view! { <p class="notice problem" role="alert">{problem}</p> })}
-        <div class="streamer-layout">
-            <Embeds login=p.login.clone() display_name=name.clone() parents=data.embed_parents.clone() />
-            <Feed
-                streamer_id=p.twitch_id.clone()
-                streamer_name=name.clone()
-                events=data.events.clone()
-                connected=data.connected
-                now_ms=data.now_ms
-                live
-            />
-        </div>
+    }
+    .into_any()
+}
+
+/// Which events the feed can show, and the streamer's own "Connect your channel" button.
+#[component]
+fn WhatYouSee(name: String, login: String, connected: bool, viewer_is_streamer: bool, demo: bool) -> impl IntoView {
+    let coverage = if connected {
+        view! {
+            <p>
+                {name.clone()}
+                " connected their channel, so follows, subs, gifted subs, cheers, channel-point rewards, hype trains, polls, predictions, ad breaks and shoutouts appear too."
+            </p>
+        }
+        .into_any()
+    } else {
+        view! {
+            <p>
+                "Follows, subs, cheers, channel-point rewards, hype trains, polls and predictions appear once "
+                {name.clone()} " connects their channel to sev."
+            </p>
+        }
+        .into_any()
+    };
+    let connect = (viewer_is_streamer && !connected).then(|| {
+        view! {
+            <p>
+                <a class="button twitch" href="/auth/connect" rel="external">
+                    "Connect your channel"
+                </a>
+            </p>
+        }
+    });
+    let fill = demo.then(|| {
+        view! {
+            <form method="post" action=format!("/demo/fill/{login}") class="demo-fill">
+                <button type="submit" class="button secondary">
+                    "Fill the feed with demo events"
+                </button>
+                <span class="hint">" Demo mode: the mock Twitch sends a burst of realistic events."</span>
+            </form>
+        }
+    });
+    view! {
         <section class="card" aria-labelledby="what-you-see">
             <h2 id="what-you-see">"What you will see"</h2>
             <p>
-                "sev shows when " {name.clone()}
-                " goes live or offline, changes the title or category, and raids or is raided."
+                "sev shows when " {name} " goes live or offline, changes the title or category, and raids or is raided."
             </p>
-            {if data.connected {
-                view! {
-                    <p>
-                        {name.clone()}
-                        " connected their channel, so follows, subs, gifted subs, cheers, channel-point rewards, hype trains, polls, predictions, ad breaks and shoutouts appear too."
-                    </p>
-                }
-                    .into_any()
-            } else {
-                view! {
-                    <p>
-                        "Follows, subs, cheers, channel-point rewards, hype trains, polls and predictions appear once "
-                        {name.clone()} " connects their channel to sev."
-                    </p>
-                }
-                    .into_any()
-            }}
-            {(data.viewer_is_streamer && !data.connected)
-                .then(|| {
-                    view! {
-                        <p>
-                            <a class="button twitch" href="/auth/connect" rel="external">
-                                "Connect your channel"
-                            </a>
-                        </p>
-                    }
-                })}
-            {data
-                .demo
-                .then(|| {
-                    view! {
-                        <form method="post" action=format!("/demo/fill/{}", p.login) class="demo-fill">
-                            <button type="submit" class="button secondary">
-                                "Fill the feed with demo events"
-                            </button>
-                            <span class="hint">" Demo mode: the mock Twitch sends a burst of realistic events."</span>
-                        </form>
-                    }
-                })}
+            {coverage}
+            {connect}
+            {fill}
         </section>
     }
+    .into_any()
 }
