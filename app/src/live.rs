@@ -1,9 +1,11 @@
 //! The WebSocket protocol between the streamer page and the server, typed on both sides.
 //!
 //! The page connects to `/ws/streamer/{streamer_id}?after={id}`, where `id` is the newest event it already
-//! shows. The server first sends what was stored after that (`Catchup`), then each new event as it is stored
-//! (`Event`). If the connection falls behind, the server sends a fresh `Catchup` from storage instead of dropping
-//! it. Events carry increasing ids, so the page ignores any it already has: nothing shows twice.
+//! shows (its presence asks for a catch-up). The server first sends the newest stored events (`Catchup`), then
+//! each new event as it is stored (`Event`). If the connection falls behind, or the bus between instances comes
+//! back after an outage, the server sends a fresh `Catchup` of the newest stored events it has not sent. The page
+//! merges by id and keeps the newest ten: nothing shows twice, and a gap left by events delivered out of order
+//! (a lower id stored on another instance) is filled.
 
 use serde::{Deserialize, Serialize};
 
@@ -41,7 +43,7 @@ pub fn merge(items: &mut Vec<FeedEvent>, incoming: Vec<FeedEvent>) -> Vec<i64> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {
-    /// Events stored after the client's last one, oldest first.
+    /// The newest stored events the connection has not sent yet, oldest first.
     Catchup { events: Vec<FeedEvent> },
     /// One new event.
     Event { event: Box<FeedEvent> },

@@ -156,17 +156,19 @@ async fn a_websocket_client_gets_each_published_event_once_in_order() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn resuming_from_a_given_event_returns_exactly_the_missed_ones() {
+async fn resuming_sends_the_newest_stored_events_for_the_page_to_merge() {
     let app = TestApp::start().await;
     let (panda, update) = watched_streamer(&app).await;
     deliver_updates(&app, &update, 0..6).await;
     let stored = stored_ids(&app, &panda).await;
     assert_eq!(stored.len(), 6);
 
+    // The page's newest is the second: it gets the newest stored events, oldest first, and merges them by id, so
+    // an event it lacks below its newest (stored on another instance during a bus outage) is filled in too.
     let mut feed = open_feed(&app, &panda, Some(stored[1])).await;
     match next_message(&mut feed).await {
         ServerMessage::Catchup { events } => {
-            assert_eq!(ids(&events), stored[2..], "the four events after the second, oldest first");
+            assert_eq!(ids(&events), stored, "the newest stored events, oldest first");
             assert!(events.iter().all(|e| e.streamer_id == panda && e.subscription_type == "channel.update"));
         }
         other => panic!("a resuming client first gets a catch-up, got {other:?}"),
@@ -177,6 +179,26 @@ async fn resuming_from_a_given_event_returns_exactly_the_missed_ones() {
     let new = next_event(&mut feed).await;
     assert!(new.id > stored[5], "the new event comes after the caught-up ones: {} <= {}", new.id, stored[5]);
     assert_eq!(stored_ids(&app, &panda).await.last(), Some(&new.id));
+    assert_quiet(&mut feed).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_long_absence_the_catch_up_is_the_newest_ten_not_the_oldest_missed() {
+    let app = TestApp::start().await;
+    let (panda, update) = watched_streamer(&app).await;
+    deliver_updates(&app, &update, 0..1).await;
+    let seen = stored_ids(&app, &panda).await[0];
+    // 150 events while the page was away.
+    deliver_updates(&app, &update, 1..151).await;
+    let stored = stored_ids(&app, &panda).await;
+    assert_eq!(stored.len(), 151);
+
+    let mut feed = open_feed(&app, &panda, Some(seen)).await;
+    let ServerMessage::Catchup { events } = next_message(&mut feed).await else { panic!("a catch-up comes first") };
+    assert_eq!(ids(&events), stored[141..], "the ten newest, oldest first");
+    let mut page = Vec::new();
+    app::live::merge(&mut page, events);
+    assert_eq!(page.first().map(|e| e.id), stored.last().copied(), "the page shows the real latest event");
     assert_quiet(&mut feed).await;
 }
 

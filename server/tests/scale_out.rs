@@ -204,6 +204,64 @@ async fn a_redis_outage_loses_nothing_and_shows_nothing_twice() {
     }
 }
 
+/// Posts one signed `channel.update` notification straight to an instance's webhook, as Twitch would.
+async fn post_update(app: &TestApp, base: &str, seq: u64) {
+    let panda = user_id_for("pixel_panda");
+    let update = app.mock_subscriptions_of(&panda).into_iter().find(|s| s.kind == "channel.update").unwrap();
+    let sub =
+        payloads::subscription_object(&update.id, "channel.update", "2", &update.condition, "http://x", "enabled", 0);
+    let event = payloads::event("channel.update", "2", &twitch_mock::profile_for("pixel_panda", "x"), seq);
+    let body = payloads::notification_body(&sub, &event);
+    let message_id = format!("direct-{seq}");
+    let headers = payloads::signed_headers(
+        EVENTSUB_SECRET,
+        &message_id,
+        &payloads::now_timestamp(),
+        "notification",
+        "channel.update",
+        "2",
+        &body,
+    );
+    let mut request = bare_client().post(format!("{base}/eventsub/callback")).body(body);
+    for (name, value) in &headers {
+        request = request.header(*name, value);
+    }
+    assert_eq!(request.send().await.unwrap().status(), 204);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_redis_outage_each_page_gets_the_events_the_other_instance_stored_even_lower_ids() {
+    let mut redis = ThrowawayRedis::start().await;
+    let (app, _peer, peer_base) = two_instances(&redis).await;
+    let panda = user_id_for("pixel_panda");
+    let mut on_a = open_feed(&app.base, &panda).await;
+    let mut on_b = open_feed(&peer_base, &panda).await;
+
+    redis.kill();
+    for base in [&app.base, &peer_base] {
+        app.eventually("the instance reports the bus down", || async {
+            bare_client().get(format!("{base}/readyz")).send().await.unwrap().status() == 503
+        })
+        .await;
+    }
+    // During the outage each instance delivers only its own: the lower id through A, the higher through B, so
+    // B's page holds an id above the one it lacks.
+    post_update(&app, &app.base, 1).await;
+    post_update(&app, &peer_base, 2).await;
+    let stored: Vec<i64> = app.state().db.recent_events(&panda, 10).await.unwrap().iter().rev().map(|e| e.id).collect();
+    assert_eq!(stored.len(), 2);
+    redis.resume().await;
+
+    for (name, socket) in [("A", &mut on_a), ("B", &mut on_b)] {
+        let mut seen = ids_within(socket, Duration::from_secs(5)).await;
+        let count = seen.len();
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), count, "instance {name}'s page showed an event twice");
+        assert_eq!(seen, stored, "instance {name}'s page lacks an event stored by the other instance");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_one_instance_reconciles() {
     let app = TestApp::start().await;

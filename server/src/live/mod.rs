@@ -21,7 +21,7 @@ use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
-use app::live::ServerMessage;
+use app::live::{FEED_LENGTH, ServerMessage};
 
 use crate::bus::BusMessage;
 use crate::state::AppState;
@@ -38,8 +38,6 @@ const MAX_INCOMING_BYTES: usize = 1024;
 /// page held 128 KiB of resident memory (`sev load` measured 131 KiB per connection) for reading the pongs and
 /// closes of at most [`MAX_INCOMING_BYTES`] that clients send.
 const READ_BUFFER_BYTES: usize = 4 * MAX_INCOMING_BYTES;
-/// Most events in one catch-up: the page shows ten, so a long absence needs only the newest.
-const CATCHUP_LIMIT: i64 = 100;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/ws/streamer/{streamer_id}", get(upgrade))
@@ -98,14 +96,13 @@ async fn send_frame(socket: &mut WebSocket, frame: Message) -> bool {
 /// "already sent" is remembered by id rather than inferred from the highest id.
 struct Sent {
     recent: VecDeque<i64>,
-    newest: i64,
 }
 
 impl Sent {
     const REMEMBERED: usize = 1024;
 
-    fn new(newest: i64) -> Self {
-        Sent { recent: VecDeque::new(), newest }
+    fn new() -> Self {
+        Sent { recent: VecDeque::new() }
     }
 
     fn contains(&self, id: i64) -> bool {
@@ -117,20 +114,28 @@ impl Sent {
             self.recent.pop_front();
         }
         self.recent.push_back(id);
-        self.newest = self.newest.max(id);
     }
 }
 
-/// Sends what storage holds after `sent.newest` (a catch-up). False when the client is gone, or storage failed:
-/// then the connection closes and the page reconnects and asks again, rather than silently missing events.
+/// Sends the streamer's newest stored events that this connection has not sent (a catch-up). False when the
+/// client is gone, or storage failed: then the connection closes and the page reconnects and asks again, rather
+/// than silently missing events.
+///
+/// It sends the newest [`FEED_LENGTH`] rather than "everything after the newest id sent": ids are not delivered in
+/// order across instances (during a bus outage each instance delivers only its own events), so a high-water mark
+/// would skip an event stored elsewhere under a lower id, and after a long absence the oldest missed events are
+/// not what the page shows. The page merges by id and keeps the newest ten, so the newest ten is exactly what it
+/// needs, however long it was away and whatever order ids arrived in.
 async fn catch_up(app: &AppState, socket: &mut WebSocket, streamer_id: &str, sent: &mut Sent) -> bool {
-    let events = match app.db.events_after(streamer_id, sent.newest.max(0), CATCHUP_LIMIT).await {
+    let events = match app.db.recent_events(streamer_id, FEED_LENGTH as i64).await {
         Ok(events) => events,
         Err(e) => {
             tracing::error!(error = %e, "cannot read events for a catch-up");
             return false;
         }
     };
+    // Oldest first, as the protocol promises, so a page applying them one by one ends on the newest.
+    let events: Vec<_> = events.into_iter().rev().filter(|e| !sent.contains(e.id)).collect();
     let ids: Vec<i64> = events.iter().map(|e| e.id).collect();
     if !send(socket, &ServerMessage::Catchup { events }).await {
         return false;
@@ -144,7 +149,7 @@ async fn catch_up(app: &AppState, socket: &mut WebSocket, streamer_id: &str, sen
 async fn serve(app: AppState, mut socket: WebSocket, streamer_id: String, after: Option<i64>) {
     let mut events = app.bus.subscribe(&streamer_id);
     // Without `after`, the client wants only what happens from now on.
-    let mut sent = Sent::new(after.unwrap_or(i64::MIN));
+    let mut sent = Sent::new();
     if after.is_some() && !catch_up(&app, &mut socket, &streamer_id, &mut sent).await {
         return;
     }
