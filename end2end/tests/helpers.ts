@@ -35,6 +35,15 @@ export function trigger(args: string[], env: NodeJS.ProcessEnv = {}): string {
   });
 }
 
+/** Signs in on a server of the test's own at `baseUrl`; ends on its home page, hydrated. */
+export async function signInAt(page: Page, baseUrl: string, login: string) {
+  await page.goto(baseUrl);
+  await page.getByRole("link", { name: "Sign in with Twitch" }).click();
+  await page.getByLabel("Twitch login").fill(login);
+  await page.getByRole("button", { name: "Authorize" }).click();
+  await hydrated(page);
+}
+
 /** Signs in and makes `streamer` the favorite; ends on the streamer's page, hydrated. */
 export async function openStreamer(page: Page, login: string, streamer: string) {
   await signIn(page, login);
@@ -64,7 +73,7 @@ export class OwnServer {
       DATABASE_URL: `sqlite://${this.dbDir}/sev.db`,
       PUBLIC_URL: this.url,
       LEPTOS_SITE_ADDR: `127.0.0.1:${this.port}`,
-      LEPTOS_SITE_ROOT: path.resolve(__dirname, "../../target/site"),
+      LEPTOS_SITE_ROOT: process.env.SEV_SITE_ROOT ?? path.resolve(__dirname, "../../target/site"),
       RUST_LOG: "warn",
     };
   }

@@ -2,7 +2,7 @@ import { expect, test } from "@playwright/test";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { OwnServer, hydrated, openStreamer, trigger, uniqueLogin } from "./helpers";
+import { OwnServer, openStreamer, signInAt, trigger, uniqueLogin } from "./helpers";
 
 const feedItems = (page: import("@playwright/test").Page) => page.locator('ol[aria-label="Recent events"] > li');
 
@@ -102,11 +102,7 @@ test("after a server restart the page reconnects and shows every event once", as
   const server = new OwnServer(3107, dir);
   await server.start();
   try {
-    await page.goto(server.url);
-    await page.getByRole("link", { name: "Sign in with Twitch" }).click();
-    await page.getByLabel("Twitch login").fill(uniqueLogin("e2e_restart"));
-    await page.getByRole("button", { name: "Authorize" }).click();
-    await hydrated(page);
+    await signInAt(page, server.url, uniqueLogin("e2e_restart"));
     await page.getByLabel("Favorite streamer").fill("retro_rex");
     await page.getByLabel("Favorite streamer").press("Enter");
     await expect(page).toHaveURL(/\/streamer\/retro_rex$/);
@@ -140,4 +136,35 @@ test("in demo mode one click fills the feed with realistic events", async ({ pag
   await expect.poll(() => feedItems(page).count()).toBeGreaterThanOrEqual(5);
   const labels = await page.locator("ol.feed .feed-label").allTextContents();
   expect(new Set(labels).size).toBeGreaterThan(1);
+});
+
+test("visiting five streamer pages in one tab leaves one feed socket open", async ({ page }) => {
+  // A server of the test's own, so its open-sockets gauge counts only this tab.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sev-e2e-"));
+  const server = new OwnServer(3108, dir);
+  await server.start();
+  const openSockets = async () => {
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    return Number(/^sev_open_websockets (\d+)$/m.exec(text)?.[1]);
+  };
+  try {
+    await signInAt(page, server.url, uniqueLogin("e2e_tabs"));
+    for (const streamer of ["pixel_panda", "retro_rex", "speedrun_sam", "cozy_cat_tv", "lofi_luna"]) {
+      await page.getByLabel("Favorite streamer").fill(streamer);
+      await page.getByLabel("Favorite streamer").press("Enter");
+      await expect(page).toHaveURL(new RegExp(`/streamer/${streamer}$`));
+      await expect(page.locator(".feed-status")).toHaveText("live");
+      // Back home through the page's own link: in-app navigation, the tab never reloads.
+      if (streamer !== "lofi_luna") {
+        await page.getByRole("link", { name: "Change favorite" }).click();
+        await expect(page.getByLabel("Favorite streamer")).toBeVisible();
+      }
+    }
+    await expect.poll(openSockets, { timeout: 10_000 }).toBe(1);
+    // And leaving the last streamer page closes its socket too.
+    await page.getByRole("link", { name: "Change favorite" }).click();
+    await expect.poll(openSockets, { timeout: 10_000 }).toBe(0);
+  } finally {
+    await server.stop();
+  }
 });

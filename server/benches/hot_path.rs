@@ -11,7 +11,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 
 use app::events::{Event, FeedEvent};
 use sev::bus::{BusMessage, EventBus, LocalBus};
-use sev::storage::{Db, NewEvent};
+use sev::storage::{Db, NewEvent, Stored};
 use twitch::eventsub::{Envelope, sign, verify};
 
 /// Twitch's documented channel.update notification: the event `sev load` sends.
@@ -58,8 +58,11 @@ fn store_event(c: &mut Criterion) {
                 received_at_ms: 1_700_000_000_000,
                 dedupe_key: None,
                 payload: &payload,
+                live: None,
+                offline_repeat_window_ms: None,
             };
-            runtime.block_on(db.insert_event(&event, 500)).unwrap().expect("a new event is stored")
+            let stored = runtime.block_on(db.store_event(&event, 500)).unwrap();
+            assert!(matches!(stored, Stored::New(_)), "a new event is stored");
         })
     });
 }

@@ -117,8 +117,10 @@ impl ServerBackend {
             .into_iter()
             .find(|r| r.status == subscriptions::QUOTA_EXCEEDED || r.status == subscriptions::RATE_LIMITED)
             .and_then(|r| r.last_error);
+        let (live, live_changed_at_ms) = db.live_state(&id).await.map_err(internal)?;
         Ok(Some(StreamerPageData {
-            live: db.is_live(&id).await.map_err(internal)?,
+            live,
+            live_changed_at_ms,
             connected: db.channel_scopes(&id).await.map_err(internal)?.is_some(),
             problem,
             viewer_is_streamer: viewer.is_some_and(|v| v.twitch_id == id),

@@ -11,6 +11,8 @@ pub enum WebhookOutcome {
     Stored,
     Duplicate,
     UnknownSubscription,
+    /// A notification of a subscription Twitch revoked, still in flight: acknowledged, nothing stored.
+    Revoked,
     Challenge,
     ChallengeRefused,
     Revocation,
@@ -22,10 +24,11 @@ pub enum WebhookOutcome {
 }
 
 impl WebhookOutcome {
-    const ALL: [WebhookOutcome; 11] = [
+    const ALL: [WebhookOutcome; 12] = [
         WebhookOutcome::Stored,
         WebhookOutcome::Duplicate,
         WebhookOutcome::UnknownSubscription,
+        WebhookOutcome::Revoked,
         WebhookOutcome::Challenge,
         WebhookOutcome::ChallengeRefused,
         WebhookOutcome::Revocation,
@@ -41,6 +44,7 @@ impl WebhookOutcome {
             WebhookOutcome::Stored => "stored",
             WebhookOutcome::Duplicate => "duplicate",
             WebhookOutcome::UnknownSubscription => "unknown_subscription",
+            WebhookOutcome::Revoked => "revoked",
             WebhookOutcome::Challenge => "challenge",
             WebhookOutcome::ChallengeRefused => "challenge_refused",
             WebhookOutcome::Revocation => "revocation",

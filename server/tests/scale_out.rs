@@ -211,22 +211,8 @@ async fn post_update(app: &TestApp, base: &str, seq: u64) {
     let sub =
         payloads::subscription_object(&update.id, "channel.update", "2", &update.condition, "http://x", "enabled", 0);
     let event = payloads::event("channel.update", "2", &twitch_mock::profile_for("pixel_panda", "x"), seq);
-    let body = payloads::notification_body(&sub, &event);
-    let message_id = format!("direct-{seq}");
-    let headers = payloads::signed_headers(
-        EVENTSUB_SECRET,
-        &message_id,
-        &payloads::now_timestamp(),
-        "notification",
-        "channel.update",
-        "2",
-        &body,
-    );
-    let mut request = bare_client().post(format!("{base}/eventsub/callback")).body(body);
-    for (name, value) in &headers {
-        request = request.header(*name, value);
-    }
-    assert_eq!(request.send().await.unwrap().status(), 204);
+    let sent = payloads::now_timestamp();
+    assert_eq!(common::post_notification(base, &format!("direct-{seq}"), &sent, &sub, &event).await, 204);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

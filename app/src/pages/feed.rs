@@ -36,6 +36,8 @@ pub struct FeedView {
     pub connection: RwSignal<Connection>,
     /// Whether the streamer is live, for the badge at the top of the page.
     pub live: RwSignal<bool>,
+    /// The event time of the online/offline that set `live`: an older one arriving late changes nothing.
+    pub live_changed: RwSignal<i64>,
 }
 
 /// The feed: server-rendered from storage so it is right on first paint, then kept live over a WebSocket.
@@ -47,6 +49,7 @@ pub fn Feed(
     connected: bool,
     now_ms: i64,
     live: RwSignal<bool>,
+    live_changed: RwSignal<i64>,
 ) -> impl IntoView {
     let items = RwSignal::new(events);
     let fresh = RwSignal::new(Vec::<i64>::new());
@@ -58,12 +61,16 @@ pub fn Feed(
         let streamer_id = streamer_id.clone();
         Effect::new(move |ran: Option<()>| {
             if ran.is_none() {
-                super::feed_socket::start(streamer_id.clone(), FeedView { items, fresh, connection, live }, now);
+                super::feed_socket::start(
+                    streamer_id.clone(),
+                    FeedView { items, fresh, connection, live, live_changed },
+                    now,
+                );
             }
         });
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (&streamer_id, live);
+    let _ = (&streamer_id, live, live_changed);
 
     let empty_text = format!(
         "Nothing yet. {streamer_name}'s events appear here the moment they happen: going live, new titles and raids{}",

@@ -1,15 +1,21 @@
 //! The browser side of the live feed: one WebSocket, reconnected with exponential backoff and jitter after any
 //! drop (a server restart included), resuming after the newest event shown so nothing is lost or shown twice.
 //! No timer makes HTTP requests: the only periodic work is re-rendering "2 min ago".
+//!
+//! Both stop when the feed leaves the page (in-app navigation to another page disposes it): otherwise each
+//! streamer page visited in a tab would leave its socket open, counting against the per-address cap and
+//! reconnecting into disposed signals.
 
 use futures::StreamExt;
+use futures::channel::oneshot;
+use futures::future::{Either, select};
 use gloo_net::websocket::Message;
 use gloo_net::websocket::futures::WebSocket;
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 
 use super::feed::{Connection, FeedView};
-use crate::events::FeedEvent;
+use crate::events::{Event, FeedEvent};
 use crate::live::{ServerMessage, merge, socket_path};
 
 const FIRST_DELAY_MS: f64 = 500.0;
@@ -23,20 +29,37 @@ fn socket_url(path: &str) -> Option<String> {
     Some(format!("{scheme}://{}{path}", location.host().ok()?))
 }
 
-/// Starts the connection loop and the clock that keeps relative times current.
+/// Starts the connection loop and the clock that keeps relative times current, and stops both when the current
+/// owner (the feed) is cleaned up.
 pub fn start(streamer_id: String, view: FeedView, now: RwSignal<i64>) {
     now.set(js_sys::Date::now() as i64);
-    let _ = set_interval_with_handle(move || now.set(js_sys::Date::now() as i64), std::time::Duration::from_secs(15));
-    leptos::task::spawn_local(run(streamer_id, view));
+    let clock =
+        set_interval_with_handle(move || now.set(js_sys::Date::now() as i64), std::time::Duration::from_secs(15)).ok();
+    let (stop, stopped) = oneshot::channel::<()>();
+    leptos::task::spawn_local(run(streamer_id, view, stopped));
+    let stop = std::sync::Mutex::new(Some(stop));
+    on_cleanup(move || {
+        if let Some(clock) = clock {
+            clock.clear();
+        }
+        if let Some(stop) = stop.lock().ok().and_then(|mut s| s.take()) {
+            let _ = stop.send(());
+        }
+    });
 }
 
-/// Shows events that arrived: adds the new ones, highlights them for a moment, and follows going live or offline.
-fn apply(events: Vec<FeedEvent>, FeedView { items, fresh, live, .. }: FeedView) {
+/// Shows events that arrived: adds the new ones, highlights them for a moment, and follows going live or offline
+/// by event time, so an offline that overtook its online still leaves the badge on "Offline".
+fn apply(events: Vec<FeedEvent>, FeedView { items, fresh, live, live_changed, .. }: FeedView) {
     for e in &events {
-        match e.subscription_type.as_str() {
-            "stream.online" => live.set(true),
-            "stream.offline" => live.set(false),
-            _ => {}
+        let now_live = match e.event {
+            Event::StreamOnline { .. } => true,
+            Event::StreamOffline => false,
+            _ => continue,
+        };
+        if e.occurred_at_ms >= live_changed.get_untracked() {
+            live_changed.set(e.occurred_at_ms);
+            live.set(now_live);
         }
     }
     let mut added = Vec::new();
@@ -45,12 +68,15 @@ fn apply(events: Vec<FeedEvent>, FeedView { items, fresh, live, .. }: FeedView) 
         fresh.update(|f| f.extend(added.iter().copied()));
         leptos::task::spawn_local(async move {
             TimeoutFuture::new(FRESH_MS).await;
-            fresh.update(|f| f.retain(|id| !added.contains(id)));
+            // The feed may have left the page meanwhile.
+            fresh.try_update(|f| f.retain(|id| !added.contains(id)));
         });
     }
 }
 
-async fn run(streamer_id: String, view: FeedView) {
+/// Keeps the feed connected until `stopped` resolves (the feed left the page), then closes the socket, by
+/// dropping it, and returns before touching any signal again.
+async fn run(streamer_id: String, view: FeedView, mut stopped: oneshot::Receiver<()>) {
     let FeedView { items, connection, .. } = view;
     let mut failures: i32 = 0;
     loop {
@@ -58,7 +84,12 @@ async fn run(streamer_id: String, view: FeedView) {
         let after = items.with_untracked(|list| list.first().map_or(0, |e| e.id));
         let url = socket_url(&socket_path(&streamer_id, Some(after)));
         if let Some(Ok(mut socket)) = url.map(|u| WebSocket::open(&u)) {
-            while let Some(message) = socket.next().await {
+            loop {
+                let message = match select(socket.next(), &mut stopped).await {
+                    Either::Left((Some(message), _)) => message,
+                    Either::Left((None, _)) => break,
+                    Either::Right(_) => return,
+                };
                 let Ok(Message::Text(text)) = message else { break };
                 let Ok(parsed) = serde_json::from_str::<ServerMessage>(&text) else { continue };
                 connection.set(Connection::Live);
@@ -74,6 +105,8 @@ async fn run(streamer_id: String, view: FeedView) {
         let backoff = (FIRST_DELAY_MS * 2f64.powi(failures - 1)).min(MAX_DELAY_MS);
         // Full jitter on half the delay, so a fleet of pages does not reconnect in lockstep after a restart.
         let delay = backoff * (0.5 + 0.5 * js_sys::Math::random());
-        TimeoutFuture::new(delay as u32).await;
+        if let Either::Right(_) = select(TimeoutFuture::new(delay as u32), &mut stopped).await {
+            return;
+        }
     }
 }

@@ -45,9 +45,20 @@ pub fn StreamerPage() -> impl IntoView {
 /// limit, and erased parts also compile faster and to less code.
 #[component]
 fn Streamer(data: StreamerPageData) -> impl IntoView {
-    let StreamerPageData { profile, live, connected, problem, events, now_ms, embed_parents, viewer_is_streamer, demo } =
-        data;
+    let StreamerPageData {
+        profile,
+        live,
+        live_changed_at_ms,
+        connected,
+        problem,
+        events,
+        now_ms,
+        embed_parents,
+        viewer_is_streamer,
+        demo,
+    } = data;
     let live = RwSignal::new(live);
+    let live_changed = RwSignal::new(live_changed_at_ms);
     let name = profile.display_name.clone();
     view! {
         <Title text=format!("{name} · sev") />
@@ -67,6 +78,7 @@ fn Streamer(data: StreamerPageData) -> impl IntoView {
                 connected
                 now_ms
                 live
+                live_changed
             />
         </div>
         <WhatYouSee name login=profile.login connected viewer_is_streamer demo />

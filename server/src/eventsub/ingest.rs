@@ -8,52 +8,50 @@ use twitch::eventsub::Envelope;
 
 use crate::metrics::WebhookOutcome;
 use crate::state::AppState;
-use crate::storage::{NewEvent, StorageError, now, now_ms};
+use crate::storage::{NewEvent, StorageError, Stored, now, now_ms};
 use crate::subscriptions;
 
 /// The key that catches the same logical event arriving twice under different message ids. Twitch has been seen
-/// doing this for stream.online/offline: an online is the same if it names the same stream, and an offline is the
-/// same if no online came between.
-pub fn dedupe_key(kind: &str, event: &Value, last_online_event: Option<i64>) -> Option<String> {
+/// doing this for stream.online/offline: an online is the same if it names the same stream. An offline names no
+/// stream, so it is matched by time instead (see [`OFFLINE_REPEAT_WINDOW_MS`]).
+pub fn dedupe_key(kind: &str, event: &Value) -> Option<String> {
     match kind {
         "stream.online" => {
             let stream = event.get("id").and_then(Value::as_str).or_else(|| event.get("started_at")?.as_str())?;
             Some(format!("stream.online:{stream}"))
         }
-        "stream.offline" => Some(format!("stream.offline:after:{}", last_online_event.unwrap_or(0))),
         _ => None,
     }
 }
 
-/// Handles a notification once per message id. If handling fails, the id is forgotten again, so the resend
-/// Twitch makes after the 5xx answer is handled rather than mistaken for a duplicate.
+/// Two stream.offline events this close in time, with no stream.online between them, are one offline sent twice.
+/// The repeats seen come seconds apart; a real second stream ends minutes after the first at the very least.
+pub const OFFLINE_REPEAT_WINDOW_MS: i64 = 2 * 60 * 1000;
+
+/// The statuses a revocation leaves on a subscription: Twitch's reasons, and `revoked` when it gave none. Twitch
+/// may still have notifications of a revoked subscription in flight.
+const REVOKED: [&str; 7] = [
+    "revoked",
+    "authorization_revoked",
+    "user_removed",
+    "notification_failures_exceeded",
+    "version_removed",
+    "moderator_removed",
+    "beta_maintenance",
+];
+
+/// Handles a notification once per message id.
+///
+/// A notification that stores an event claims its message id in the event's own transaction
+/// ([`Db::store_event`](crate::storage::Db::store_event)), so the claim and the event commit together or not at
+/// all: no failure between them can leave the id claimed and the event lost. Notifications that store nothing
+/// claim the id alone.
+///
+/// `sent_at_ms` is when Twitch sent the message: the time of events whose payload carries none (stream.offline).
 pub async fn notification(
     app: &AppState,
     message_id: &str,
-    envelope: &Envelope,
-) -> Result<WebhookOutcome, StorageError> {
-    if !app.db.first_sighting(message_id, now()).await? {
-        tracing::debug!(message_id, "duplicate EventSub message ignored");
-        return Ok(WebhookOutcome::Duplicate);
-    }
-    let handled = store_and_publish(app, message_id, envelope).await;
-    if handled.is_err() {
-        forget(app, message_id).await;
-    }
-    handled
-}
-
-/// Best effort: when even this fails, the message id expires with the others and the event is lost only if Twitch
-/// gives up resending before then.
-async fn forget(app: &AppState, message_id: &str) {
-    if let Err(e) = app.db.forget_message(message_id).await {
-        tracing::error!(error = %e, message_id, "cannot forget a message that failed; its resend will be ignored");
-    }
-}
-
-async fn store_and_publish(
-    app: &AppState,
-    message_id: &str,
+    sent_at_ms: i64,
     envelope: &Envelope,
 ) -> Result<WebhookOutcome, StorageError> {
     let sub = &envelope.subscription;
@@ -63,11 +61,19 @@ async fn store_and_publish(
         tracing::info!(subscription = %sub.id, kind = %sub.kind, "notification for an unknown subscription ignored");
         return Ok(WebhookOutcome::UnknownSubscription);
     };
+    if REVOKED.contains(&row.status.as_str()) {
+        // Twitch revoked it: a late notification must not bring it back to life. Acknowledged, nothing stored.
+        tracing::info!(subscription = %sub.id, status = %row.status, "notification for a revoked subscription ignored");
+        return Ok(WebhookOutcome::Revoked);
+    }
     if row.status != "enabled" {
         app.db.subscription_status(&sub.id, "enabled", now()).await?;
     }
     let event = envelope.event.clone().unwrap_or(Value::Null);
     let Some(streamer_id) = row.streamer_id else {
+        if !app.db.first_sighting(message_id, now()).await? {
+            return Ok(WebhookOutcome::Duplicate);
+        }
         if let Some(user_id) = event.get("user_id").and_then(Value::as_str)
             && sub.kind == "user.authorization.revoke"
         {
@@ -76,13 +82,17 @@ async fn store_and_publish(
         return Ok(WebhookOutcome::Other);
     };
 
-    let last_online = if sub.kind == "stream.offline" { app.db.last_online_event(&streamer_id).await? } else { None };
     let received = now_ms();
-    let occurred_at_ms = event_time_ms(&sub.kind, &event).unwrap_or(received);
+    let occurred_at_ms = event_time_ms(&sub.kind, &event).unwrap_or(sent_at_ms);
     let payload = event.to_string();
+    let live = match sub.kind.as_str() {
+        "stream.online" => Some(true),
+        "stream.offline" => Some(false),
+        _ => None,
+    };
     let stored = app
         .db
-        .insert_event(
+        .store_event(
             &NewEvent {
                 message_id,
                 streamer_id: &streamer_id,
@@ -90,15 +100,29 @@ async fn store_and_publish(
                 version: &sub.version,
                 occurred_at_ms,
                 received_at_ms: received,
-                dedupe_key: dedupe_key(&sub.kind, &event, last_online),
+                dedupe_key: dedupe_key(&sub.kind, &event),
                 payload: &payload,
+                live,
+                offline_repeat_window_ms: (sub.kind == "stream.offline").then_some(OFFLINE_REPEAT_WINDOW_MS),
             },
             app.settings.event_retention,
         )
         .await?;
-    let Some(id) = stored else {
-        tracing::info!(message_id, kind = %sub.kind, "repeated event under a new message id ignored");
-        return Ok(WebhookOutcome::Duplicate);
+    let id = match stored {
+        Stored::New(id) => id,
+        Stored::SeenMessage => {
+            // Stored before, but perhaps never published: the first attempt may have stopped between its commit
+            // and its publish. Publishing again is harmless, since pages skip ids they have.
+            if let Some(stored) = app.db.event_of_message(message_id).await? {
+                app.bus.publish(stored);
+            }
+            tracing::debug!(message_id, "duplicate EventSub message ignored");
+            return Ok(WebhookOutcome::Duplicate);
+        }
+        Stored::Repeated => {
+            tracing::info!(message_id, kind = %sub.kind, "repeated event under a new message id ignored");
+            return Ok(WebhookOutcome::Duplicate);
+        }
     };
     let feed_event = FeedEvent {
         id,
@@ -108,16 +132,19 @@ async fn store_and_publish(
         version: sub.version.clone(),
         occurred_at_ms,
     };
-    match sub.kind.as_str() {
-        "stream.online" => app.db.set_live(&streamer_id, true).await?,
-        "stream.offline" => app.db.set_live(&streamer_id, false).await?,
-        _ => {}
-    }
     tracing::info!(id = feed_event.id, kind = %sub.kind, streamer = %streamer_id, "event stored");
     // Publishing hands the event to a broadcast channel and never waits for a subscriber, so it cannot hold up
     // the acknowledgement.
     app.bus.publish(feed_event);
     Ok(WebhookOutcome::Stored)
+}
+
+/// Best effort: when even this fails, the message id expires with the others and the event is lost only if Twitch
+/// gives up resending before then.
+async fn forget(app: &AppState, message_id: &str) {
+    if let Err(e) = app.db.forget_message(message_id).await {
+        tracing::error!(error = %e, message_id, "cannot forget a message that failed; its resend will be ignored");
+    }
 }
 
 pub async fn revocation(app: &AppState, message_id: &str, envelope: &Envelope) -> Result<WebhookOutcome, StorageError> {
@@ -148,26 +175,15 @@ mod tests {
 
     #[test]
     fn the_same_stream_going_live_twice_has_one_key() {
-        let a = dedupe_key("stream.online", &json!({"id": "9001", "started_at": "x"}), None);
-        let b = dedupe_key("stream.online", &json!({"id": "9001", "started_at": "y"}), None);
+        let a = dedupe_key("stream.online", &json!({"id": "9001", "started_at": "x"}));
+        let b = dedupe_key("stream.online", &json!({"id": "9001", "started_at": "y"}));
         assert_eq!(a, b);
-        assert_ne!(a, dedupe_key("stream.online", &json!({"id": "9002"}), None));
-    }
-
-    #[test]
-    fn an_offline_is_a_repeat_unless_an_online_came_between() {
-        assert_eq!(
-            dedupe_key("stream.offline", &json!({}), Some(5)),
-            dedupe_key("stream.offline", &json!({}), Some(5))
-        );
-        assert_ne!(
-            dedupe_key("stream.offline", &json!({}), Some(5)),
-            dedupe_key("stream.offline", &json!({}), Some(6))
-        );
+        assert_ne!(a, dedupe_key("stream.online", &json!({"id": "9002"})));
     }
 
     #[test]
     fn other_events_rely_on_the_message_id_alone() {
-        assert_eq!(dedupe_key("channel.follow", &json!({}), None), None);
+        assert_eq!(dedupe_key("channel.follow", &json!({})), None);
+        assert_eq!(dedupe_key("stream.offline", &json!({})), None, "an offline is matched by time in storage");
     }
 }

@@ -87,12 +87,14 @@ async fn handle(app: &AppState, headers: &HeaderMap, body: &Bytes) -> Response {
             // Handled in a task of its own, which runs to the end even if Twitch hangs up on a slow answer: cut
             // short, a message could be remembered as seen without its event being stored.
             let (owned, id) = (app.clone(), message.message_id.clone());
+            // Checked above: a valid, fresh RFC 3339 time.
+            let sent_at_ms = parse_rfc3339_ms(&message.timestamp).unwrap_or_else(now_ms);
             let revocation = message.message_type == MessageType::Revocation;
             let task = tokio::spawn(async move {
                 if revocation {
                     ingest::revocation(&owned, &id, &envelope).await
                 } else {
-                    ingest::notification(&owned, &id, &envelope).await
+                    ingest::notification(&owned, &id, sent_at_ms, &envelope).await
                 }
             });
             match task.await {

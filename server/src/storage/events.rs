@@ -13,6 +13,24 @@ pub struct NewEvent<'a> {
     pub received_at_ms: i64,
     pub dedupe_key: Option<String>,
     pub payload: &'a str,
+    /// For stream.online and stream.offline: the live state the event sets, if it is newer (in event time) than
+    /// the one that set it last.
+    pub live: Option<bool>,
+    /// For stream.offline, which names no stream: the event repeats a stored offline less than this far from it
+    /// in event time with no stream.online between the two (Twitch has sent one offline under two message ids).
+    pub offline_repeat_window_ms: Option<i64>,
+}
+
+/// What storing a notification came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    /// A new event, with its id.
+    New(i64),
+    /// The message id was handled before (a resend or a replay): nothing was written.
+    SeenMessage,
+    /// A new message id repeating an event already stored (the same dedupe key): the message is remembered as
+    /// handled, and no event is added.
+    Repeated,
 }
 
 struct EventRow {
@@ -92,17 +110,53 @@ impl Db {
         ))
     }
 
-    /// Stores an event and returns its id; `None` if it duplicates one already stored (same message, or same
-    /// dedupe key). Keeps at most `keep` events per streamer, dropping the oldest.
+    /// Stores a notification's event, and everything it changes, in one transaction: the claim on its message id,
+    /// the event, the retention trim and, for stream.online/offline, the live state. Either all of it is committed
+    /// or none, so a failure at any point (an error, a panic, a killed process) leaves the message unclaimed and
+    /// Twitch's resend is stored; and a duplicate that arrives while the first attempt is still running waits for
+    /// it on the message id's unique key (PostgreSQL) or the single writer (SQLite) instead of being acknowledged
+    /// early. Keeps at most `keep` events per streamer, dropping the oldest.
     ///
     /// On PostgreSQL the transaction first takes a lock on the streamer (an advisory lock, released at commit), so
-    /// one streamer's events are numbered in the order they commit, whichever instance stores them: a page that
-    /// resumes after its last id can then never skip an event committed late under a lower id. SQLite has one
+    /// one streamer's events are numbered in the order they commit, whichever instance stores them. SQLite has one
     /// writer at a time, which gives the same order.
-    pub async fn insert_event(&self, e: &NewEvent<'_>, keep: i64) -> Result<Option<i64>, StorageError> {
+    pub async fn store_event(&self, e: &NewEvent<'_>, keep: i64) -> Result<Stored, StorageError> {
+        let claimed_at = e.received_at_ms / 1000;
         per_db!(self, |p|
             sqlite: {
                 let mut tx = p.begin().await?;
+                let claimed = sqlx::query!(
+                    "INSERT INTO eventsub_messages (message_id, received_at) VALUES (?, ?) ON CONFLICT (message_id) DO NOTHING",
+                    e.message_id,
+                    claimed_at
+                )
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if claimed == 0 {
+                    return Ok(Stored::SeenMessage);
+                }
+                if let Some(window) = e.offline_repeat_window_ms {
+                    let (from, to) = (e.occurred_at_ms - window, e.occurred_at_ms + window);
+                    let repeats = sqlx::query_scalar!(
+                        "SELECT COUNT(*) AS \"n: i64\" FROM events o
+                         WHERE o.streamer_id = ? AND o.kind = 'stream.offline' AND o.occurred_at > ? AND o.occurred_at < ?
+                           AND NOT EXISTS (SELECT 1 FROM events n WHERE n.streamer_id = o.streamer_id
+                               AND n.kind = 'stream.online'
+                               AND n.occurred_at > MIN(o.occurred_at, ?) AND n.occurred_at <= MAX(o.occurred_at, ?))",
+                        e.streamer_id,
+                        from,
+                        to,
+                        e.occurred_at_ms,
+                        e.occurred_at_ms
+                    )
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    if repeats > 0 {
+                        tx.commit().await?;
+                        return Ok(Stored::Repeated);
+                    }
+                }
                 let id = sqlx::query_scalar!(
                     "INSERT INTO events (message_id, streamer_id, kind, version, occurred_at, received_at, dedupe_key, payload)
                      VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -119,7 +173,10 @@ impl Db {
                 )
                 .fetch_optional(&mut *tx)
                 .await?;
-                let Some(id) = id else { return Ok(None) };
+                let Some(id) = id else {
+                    tx.commit().await?;
+                    return Ok(Stored::Repeated);
+                };
                 sqlx::query!(
                     "DELETE FROM events WHERE streamer_id = ? AND id <= (
                          SELECT id FROM events WHERE streamer_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?)",
@@ -129,8 +186,19 @@ impl Db {
                 )
                 .execute(&mut *tx)
                 .await?;
+                if let Some(live) = e.live {
+                    sqlx::query!(
+                        "UPDATE streamers SET is_live = ?, live_changed_at = ? WHERE twitch_id = ? AND live_changed_at <= ?",
+                        live,
+                        e.occurred_at_ms,
+                        e.streamer_id,
+                        e.occurred_at_ms
+                    )
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 tx.commit().await?;
-                Ok(Some(id))
+                Ok(Stored::New(id))
             },
             postgres: {
                 let mut tx = p.begin().await?;
@@ -140,6 +208,37 @@ impl Db {
                 )
                 .fetch_one(&mut *tx)
                 .await?;
+                let claimed = sqlx::query!(
+                    "INSERT INTO eventsub_messages (message_id, received_at) VALUES ($1, $2) ON CONFLICT (message_id) DO NOTHING",
+                    e.message_id,
+                    claimed_at
+                )
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if claimed == 0 {
+                    return Ok(Stored::SeenMessage);
+                }
+                if let Some(window) = e.offline_repeat_window_ms {
+                    let (from, to) = (e.occurred_at_ms - window, e.occurred_at_ms + window);
+                    let repeats = sqlx::query_scalar!(
+                        "SELECT COUNT(*) AS \"n!: i64\" FROM events o
+                         WHERE o.streamer_id = $1 AND o.kind = 'stream.offline' AND o.occurred_at > $2 AND o.occurred_at < $3
+                           AND NOT EXISTS (SELECT 1 FROM events n WHERE n.streamer_id = o.streamer_id
+                               AND n.kind = 'stream.online'
+                               AND n.occurred_at > LEAST(o.occurred_at, $4) AND n.occurred_at <= GREATEST(o.occurred_at, $4))",
+                        e.streamer_id,
+                        from,
+                        to,
+                        e.occurred_at_ms
+                    )
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    if repeats > 0 {
+                        tx.commit().await?;
+                        return Ok(Stored::Repeated);
+                    }
+                }
                 let id = sqlx::query_scalar!(
                     "INSERT INTO events (message_id, streamer_id, kind, version, occurred_at, received_at, dedupe_key, payload)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -156,7 +255,10 @@ impl Db {
                 )
                 .fetch_optional(&mut *tx)
                 .await?;
-                let Some(id) = id else { return Ok(None) };
+                let Some(id) = id else {
+                    tx.commit().await?;
+                    return Ok(Stored::Repeated);
+                };
                 sqlx::query!(
                     "DELETE FROM events WHERE streamer_id = $1 AND id <= (
                          SELECT id FROM events WHERE streamer_id = $1 ORDER BY id DESC LIMIT 1 OFFSET $2)",
@@ -165,10 +267,42 @@ impl Db {
                 )
                 .execute(&mut *tx)
                 .await?;
+                if let Some(live) = e.live {
+                    sqlx::query!(
+                        "UPDATE streamers SET is_live = $1, live_changed_at = $2 WHERE twitch_id = $3 AND live_changed_at <= $2",
+                        live,
+                        e.occurred_at_ms,
+                        e.streamer_id
+                    )
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 tx.commit().await?;
-                Ok(Some(id))
+                Ok(Stored::New(id))
             },
         )
+    }
+
+    /// The event stored for a message id, if any: a resend of a message whose event is stored gets it published
+    /// again, in case the first attempt stopped between its commit and its publish.
+    pub async fn event_of_message(&self, message_id: &str) -> Result<Option<FeedEvent>, StorageError> {
+        let row = per_db!(self, |p|
+            sqlite: sqlx::query_as!(
+                EventRow,
+                "SELECT id AS \"id!\", streamer_id, kind, version, occurred_at, payload FROM events WHERE message_id = ?",
+                message_id
+            )
+            .fetch_optional(p)
+            .await?,
+            postgres: sqlx::query_as!(
+                EventRow,
+                "SELECT id, streamer_id, kind, version, occurred_at, payload FROM events WHERE message_id = $1",
+                message_id
+            )
+            .fetch_optional(p)
+            .await?,
+        );
+        Ok(row.map(FeedEvent::from))
     }
 
     /// The newest `limit` events of a streamer, newest first.
@@ -228,50 +362,18 @@ impl Db {
         Ok(rows.into_iter().map(FeedEvent::from).collect())
     }
 
-    /// The id of the streamer's latest `stream.online` event, for telling a repeated `stream.offline` apart.
-    pub async fn last_online_event(&self, streamer_id: &str) -> Result<Option<i64>, StorageError> {
+    /// Whether a streamer is live, as the latest stream.online/offline in event time said, and that event's time
+    /// (Unix ms; 0 when none came yet), so a page can tell a late, older event from a newer one.
+    pub async fn live_state(&self, streamer_id: &str) -> Result<(bool, i64), StorageError> {
         Ok(per_db!(self, |p|
-            sqlite: sqlx::query_scalar!(
-                "SELECT MAX(id) AS \"id: i64\" FROM events WHERE streamer_id = ? AND kind = 'stream.online'",
-                streamer_id
-            )
-            .fetch_one(p)
-            .await?,
-            postgres: sqlx::query_scalar!(
-                "SELECT MAX(id) AS \"id: i64\" FROM events WHERE streamer_id = $1 AND kind = 'stream.online'",
-                streamer_id
-            )
-            .fetch_one(p)
-            .await?,
-        ))
-    }
-
-    /// Whether a streamer is live, as the last stream.online/offline said.
-    pub async fn is_live(&self, streamer_id: &str) -> Result<bool, StorageError> {
-        Ok(per_db!(self, |p|
-            sqlite: sqlx::query_scalar!("SELECT is_live FROM streamers WHERE twitch_id = ?", streamer_id)
+            sqlite: sqlx::query!("SELECT is_live, live_changed_at FROM streamers WHERE twitch_id = ?", streamer_id)
                 .fetch_optional(p)
                 .await?
-                .is_some_and(|live| live != 0),
-            postgres: sqlx::query_scalar!("SELECT is_live FROM streamers WHERE twitch_id = $1", streamer_id)
+                .map_or((false, 0), |r| (r.is_live != 0, r.live_changed_at)),
+            postgres: sqlx::query!("SELECT is_live, live_changed_at FROM streamers WHERE twitch_id = $1", streamer_id)
                 .fetch_optional(p)
                 .await?
-                .unwrap_or(false),
+                .map_or((false, 0), |r| (r.is_live, r.live_changed_at)),
         ))
-    }
-
-    /// Records whether a streamer is live.
-    pub async fn set_live(&self, streamer_id: &str, live: bool) -> Result<(), StorageError> {
-        per_db!(self, |p|
-            sqlite: sqlx::query!("UPDATE streamers SET is_live = ? WHERE twitch_id = ?", live, streamer_id)
-                .execute(p)
-                .await
-                .map(drop)?,
-            postgres: sqlx::query!("UPDATE streamers SET is_live = $1 WHERE twitch_id = $2", live, streamer_id)
-                .execute(p)
-                .await
-                .map(drop)?,
-        );
-        Ok(())
     }
 }

@@ -38,7 +38,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 #[cfg(feature = "sqlite")]
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
-pub use events::NewEvent;
+pub use events::{NewEvent, Stored};
 pub use sessions::SessionRecord;
 pub use subscriptions::{LIVE_STATUSES, SubKey, SubscriptionRow};
 pub use users::UserRecord;

@@ -31,11 +31,20 @@ pub struct Options {
     pub redis_url: Option<String>,
     /// More command-line settings, e.g. `--ws-max-per-address=2`.
     pub extra_args: Vec<String>,
+    /// Changes the validated settings, for what no flag can set in a test (e.g. hashed asset names, which
+    /// depend on a file next to the binary).
+    pub adjust: Option<fn(&mut sev::config::Settings)>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { twitch_timeout_ms: 2_000, subscription_grace_secs: 86_400, redis_url: None, extra_args: Vec::new() }
+        Options {
+            twitch_timeout_ms: 2_000,
+            subscription_grace_secs: 86_400,
+            redis_url: None,
+            extra_args: Vec::new(),
+            adjust: None,
+        }
     }
 }
 
@@ -138,7 +147,10 @@ impl TestApp {
             let _ =
                 tracing_subscriber::fmt().with_env_filter(filter).with_thread_names(true).with_test_writer().try_init();
         }
-        let settings = self.cli().config.validate().unwrap();
+        let mut settings = self.cli().config.validate().unwrap();
+        if let Some(adjust) = self.options.adjust {
+            adjust(&mut settings);
+        }
         let running = server::start(settings, listener, std::future::pending()).await.unwrap();
         self.server = Some(running);
     }
@@ -270,4 +282,32 @@ impl TestApp {
 /// Where a redirect points.
 pub fn location(r: &reqwest::Response) -> String {
     r.headers().get("location").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
+}
+
+/// Posts a notification to `base`'s webhook as Twitch would: `subscription` and `event` in the body, signed with
+/// the test secret under `message_id`, sent at `timestamp`. Returns the status sev answered.
+pub async fn post_notification(
+    base: &str,
+    message_id: &str,
+    timestamp: &str,
+    subscription: &serde_json::Value,
+    event: &serde_json::Value,
+) -> u16 {
+    let kind = subscription["type"].as_str().unwrap_or_default();
+    let version = subscription["version"].as_str().unwrap_or_default();
+    let body = twitch_mock::payloads::notification_body(subscription, event);
+    let headers = twitch_mock::payloads::signed_headers(
+        EVENTSUB_SECRET,
+        message_id,
+        timestamp,
+        "notification",
+        kind,
+        version,
+        &body,
+    );
+    let mut request = bare_client().post(format!("{base}/eventsub/callback")).body(body);
+    for (name, value) in headers {
+        request = request.header(name, value);
+    }
+    request.send().await.unwrap().status().as_u16()
 }

@@ -98,6 +98,11 @@ pub fn now_timestamp() -> String {
     rfc3339_utc_nanos(SystemTime::now())
 }
 
+/// The `Twitch-Eventsub-Message-Timestamp` of a message sent `seconds_ago` (still fresh under ten minutes).
+pub fn timestamp_ago(seconds_ago: u64) -> String {
+    rfc3339_utc_nanos(SystemTime::now() - std::time::Duration::from_secs(seconds_ago))
+}
+
 /// A fresh random message id, shaped like Twitch's (a version-4 UUID). Subscription ids look the same.
 pub fn new_message_id() -> String {
     let mut bytes: [u8; 16] = rand::rng().random();
