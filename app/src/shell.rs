@@ -1,7 +1,7 @@
 //! The HTML document and the router: which page answers which path.
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
@@ -17,6 +17,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="dark light" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                // A release build names the stylesheet after its content (`sev.<hash>.css`), so it can be cached for
+                // good; the link is written here, on the server, where the build's hash file can be read.
+                <HashedStylesheet options=options.clone() id="leptos" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -63,7 +66,6 @@ pub fn App() -> impl IntoView {
     });
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/sev.css" />
         <Title text="sev · Streamer Event Viewer" />
         <Router>
             <a class="skip-link" href="#main">

@@ -157,6 +157,11 @@ pub struct RawConfig {
     /// Port of cargo-leptos's live-reload socket during `cargo leptos watch`.
     #[arg(long, env = "LEPTOS_RELOAD_PORT", default_value = "3001")]
     pub reload_port: String,
+
+    /// Whether the site's /pkg files carry content hashes in their names: `auto` (when the build's hash.txt sits
+    /// next to the sev binary), `true` or `false`. Hashed files are served with a year-long cache lifetime.
+    #[arg(long, env = "LEPTOS_HASH_FILES", default_value = "auto")]
+    pub hash_files: String,
 }
 
 /// A setting that was given a value sev cannot use.
@@ -175,7 +180,7 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-fn invalid(variable: &'static str, problem: impl Into<String>) -> ConfigError {
+pub(crate) fn invalid(variable: &'static str, problem: impl Into<String>) -> ConfigError {
     ConfigError { variable, problem: problem.into() }
 }
 
@@ -290,6 +295,8 @@ pub struct Settings {
     pub site_pkg_dir: String,
     pub output_name: String,
     pub reload_port: u32,
+    /// The /pkg files are named after their content (see `assets`).
+    pub hashed_assets: bool,
 }
 
 impl Settings {
@@ -492,6 +499,7 @@ impl RawConfig {
             site_pkg_dir: self.site_pkg_dir.clone(),
             output_name: self.output_name.clone(),
             reload_port: number("LEPTOS_RELOAD_PORT", &self.reload_port, 1..=65535)?,
+            hashed_assets: crate::assets::hashed_names(&self.hash_files, crate::assets::hash_file().as_deref())?,
         })
     }
 }
@@ -530,6 +538,7 @@ mod tests {
             site_pkg_dir: "pkg".into(),
             output_name: "sev".into(),
             reload_port: "3001".into(),
+            hash_files: "auto".into(),
         }
     }
 

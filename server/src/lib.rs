@@ -1,5 +1,6 @@
 //! sev's server: configuration, sign-in, favorites and the Leptos pages, served by axum.
 
+pub mod assets;
 pub mod auth;
 pub mod backend;
 pub mod bus;

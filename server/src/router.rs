@@ -15,7 +15,7 @@ use app::{App, shell};
 
 use crate::backend::ServerBackend;
 use crate::state::AppState;
-use crate::{auth, demo, eventsub, health, live, telemetry};
+use crate::{assets, auth, demo, eventsub, health, live, telemetry};
 
 pub fn build(state: AppState, mock: Option<&twitch_mock::MockTwitch>) -> Router {
     let backend: SharedBackend = Arc::new(ServerBackend::new(state.clone()));
@@ -27,6 +27,7 @@ pub fn build(state: AppState, mock: Option<&twitch_mock::MockTwitch>) -> Router 
         .merge(demo::routes())
         .merge(live::routes())
         .merge(health::routes())
+        .merge(assets::routes(&state))
         .leptos_routes_with_context(&state, generate_route_list(App), context, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));
     if let Some(mock) = mock {
@@ -39,6 +40,7 @@ pub fn build(state: AppState, mock: Option<&twitch_mock::MockTwitch>) -> Router 
             HeaderValue::from_static("strict-origin-when-cross-origin"),
         ))
         .layer(SetResponseHeaderLayer::if_not_present(X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), assets::cache_control))
         .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
         .with_state(state)
 }

@@ -145,6 +145,7 @@ pub async fn start(
         .site_pkg_dir(settings.site_pkg_dir.as_str())
         .site_addr(addr)
         .reload_port(settings.reload_port)
+        .hash_files(settings.hashed_assets)
         .build();
 
     let connections = crate::live::ConnectionLimits::new(settings.ws_max_per_address);

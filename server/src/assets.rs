@@ -1,0 +1,118 @@
+//! The built site's files (`/pkg`: WASM, JS, CSS) and how long browsers and CDNs may keep each response.
+//!
+//! A release build names its `/pkg` files after their content (`sev.<hash>.wasm`), so a new build is a new URL:
+//! those files can be kept for a year and never revalidated, which makes a repeat visit cost no download at all.
+//! HTML must never be kept: it carries the viewer's session state and names the current hashed files.
+
+use std::path::{Path, PathBuf};
+
+use axum::Router;
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::Response;
+use http::HeaderValue;
+use http::header::{CACHE_CONTROL, CONTENT_TYPE, VARY};
+use tower_http::services::ServeDir;
+
+use crate::config::{ConfigError, invalid};
+use crate::state::AppState;
+
+/// A year: the longest lifetime caches honour, for files whose name changes with their content.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// Unhashed files (a debug build's `/pkg`, the favicon): kept, but checked with the server before each use.
+const REVALIDATE: &str = "no-cache";
+/// Pages: personal (signed-in state) and pointing at the current build's files.
+const PAGE: &str = "private, no-cache";
+
+/// The file cargo-leptos writes next to the server binary, listing the content hash of each `/pkg` file. Leptos
+/// reads it from there to name the files in every page.
+pub fn hash_file() -> Option<PathBuf> {
+    Some(std::env::current_exe().ok()?.parent()?.join("hash.txt"))
+}
+
+/// `LEPTOS_HASH_FILES`: `auto` (hashed when cargo-leptos left a hash file next to the binary), `true` or `false`.
+pub fn hashed_names(setting: &str, hash_file: Option<&Path>) -> Result<bool, ConfigError> {
+    let present = hash_file.is_some_and(Path::is_file);
+    match setting.trim() {
+        "auto" => Ok(present),
+        "false" => Ok(false),
+        "true" if present => Ok(true),
+        "true" => Err(invalid(
+            "LEPTOS_HASH_FILES",
+            format!(
+                "true, but there is no {} next to the sev binary: copy it there from the build (scripts/release does)",
+                hash_file.map_or("hash.txt".into(), |p| p.display().to_string())
+            ),
+        )),
+        other => Err(invalid("LEPTOS_HASH_FILES", format!("expected auto, true or false, got {other:?}"))),
+    }
+}
+
+/// Serves `/<pkg dir>` from the site folder, preferring the `.br` or `.gz` twin a release build made
+/// (`--precompress`) when the browser accepts it, so nothing is compressed per request.
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let settings = &state.settings;
+    let dir = Path::new(&settings.site_root).join(&settings.site_pkg_dir);
+    let files = ServeDir::new(dir).precompressed_br().precompressed_gzip();
+    Router::new().nest_service(&format!("/{}", settings.site_pkg_dir.trim_matches('/')), files)
+}
+
+/// Sets `Cache-Control` on every response that has none: a year for hashed `/pkg` files, revalidation for other
+/// files, and never storing for HTML pages.
+pub async fn cache_control(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let pkg_prefix = format!("/{}/", state.settings.site_pkg_dir.trim_matches('/'));
+    let in_pkg = request.uri().path().starts_with(&pkg_prefix);
+    let mut response = next.run(request).await;
+    if response.headers().contains_key(CACHE_CONTROL) {
+        return response;
+    }
+    let html =
+        response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
+    let policy = if html {
+        PAGE
+    } else if in_pkg && response.status().is_success() {
+        // The same URL answers brotli, gzip or plain bytes, by the request's Accept-Encoding.
+        response.headers_mut().insert(VARY, HeaderValue::from_static("accept-encoding"));
+        if state.settings.hashed_assets { IMMUTABLE } else { REVALIDATE }
+    } else if response.status().is_success() && is_static_file(&response) {
+        REVALIDATE
+    } else {
+        return response;
+    };
+    response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static(policy));
+    response
+}
+
+/// A file from the site folder: tower-http's file service marks each with `Last-Modified`, which handlers don't.
+fn is_static_file(response: &Response) -> bool {
+    response.headers().contains_key(http::header::LAST_MODIFIED)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auto_follows_the_hash_file_and_true_requires_it() {
+        let dir = std::env::temp_dir().join(format!("sev-assets-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("hash.txt");
+        let _ = std::fs::remove_file(&file);
+        assert!(!hashed_names("auto", Some(&file)).unwrap());
+        assert!(!hashed_names("false", Some(&file)).unwrap());
+        let e = hashed_names("true", Some(&file)).unwrap_err();
+        assert_eq!(e.variable, "LEPTOS_HASH_FILES");
+        assert!(e.to_string().contains("hash.txt next to the sev binary"), "{e}");
+        std::fs::write(&file, "js: a\nwasm: b\ncss: c\n").unwrap();
+        assert!(hashed_names("auto", Some(&file)).unwrap());
+        assert!(hashed_names("true", Some(&file)).unwrap());
+        assert!(!hashed_names("false", Some(&file)).unwrap());
+        let e = hashed_names("yes", Some(&file)).unwrap_err();
+        assert!(e.to_string().starts_with("invalid LEPTOS_HASH_FILES: expected auto, true or false"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
