@@ -18,5 +18,6 @@ pub mod server;
 pub mod state;
 pub mod storage;
 pub mod subscriptions;
+pub mod supervise;
 pub mod telemetry;
 pub mod trigger;

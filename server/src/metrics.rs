@@ -57,6 +57,24 @@ impl WebhookOutcome {
     }
 }
 
+/// The background loops, for counting their failed passes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackgroundLoop {
+    Reconcile,
+    TokenValidation,
+}
+
+impl BackgroundLoop {
+    const ALL: [BackgroundLoop; 2] = [BackgroundLoop::Reconcile, BackgroundLoop::TokenValidation];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            BackgroundLoop::Reconcile => "reconcile",
+            BackgroundLoop::TokenValidation => "token_validation",
+        }
+    }
+}
+
 /// Upper bounds (seconds) of the latency buckets (fan-out, webhook answers).
 const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0];
 
@@ -99,6 +117,7 @@ pub struct Metrics {
     events_stored: AtomicU64,
     fanout: Histogram,
     webhook_time: Histogram,
+    background_panics: [AtomicU64; BackgroundLoop::ALL.len()],
 }
 
 /// Values read from elsewhere when scraped.
@@ -123,6 +142,12 @@ impl Metrics {
         }
     }
 
+    /// A pass of a background loop panicked; the loop itself goes on (see `supervise`).
+    pub fn background_panicked(&self, which: BackgroundLoop) {
+        let index = BackgroundLoop::ALL.iter().position(|l| *l == which).unwrap_or(0);
+        self.background_panics[index].fetch_add(1, Relaxed);
+    }
+
     pub fn fanout(&self, latency: Duration) {
         self.fanout.observe(latency);
     }
@@ -135,6 +160,11 @@ impl Metrics {
     /// The exposition text.
     pub fn render(&self, gauges: &Gauges) -> String {
         let mut out = String::new();
+        let _ = writeln!(out, "# HELP sev_background_panics_total Background passes that panicked, by loop.");
+        let _ = writeln!(out, "# TYPE sev_background_panics_total counter");
+        for (which, count) in BackgroundLoop::ALL.iter().zip(&self.background_panics) {
+            let _ = writeln!(out, "sev_background_panics_total{{loop=\"{}\"}} {}", which.label(), count.load(Relaxed));
+        }
         let _ = writeln!(out, "# HELP sev_webhooks_total EventSub webhook requests by outcome.");
         let _ = writeln!(out, "# TYPE sev_webhooks_total counter");
         for (outcome, count) in WebhookOutcome::ALL.iter().zip(&self.webhooks) {

@@ -8,6 +8,7 @@ use futures_util::{StreamExt, stream};
 
 use twitch::TwitchError;
 
+use crate::metrics::BackgroundLoop;
 use crate::state::AppState;
 use crate::storage::{SessionRecord, StorageError, now};
 
@@ -114,15 +115,18 @@ pub fn spawn(app: AppState) -> tokio::task::JoinHandle<()> {
         let mut max_age = Duration::ZERO; // Twitch asks for a check of every session at start-up.
         loop {
             ticker.tick().await;
-            let result = validate_due(&app, max_age).await;
-            max_age = interval;
-            match result {
-                Ok(pass) if pass != Pass::default() => {
-                    tracing::info!(?pass, "validated Twitch tokens")
+            let owned = app.clone();
+            crate::supervise::pass(&app.metrics, BackgroundLoop::TokenValidation, async move {
+                match validate_due(&owned, max_age).await {
+                    Ok(pass) if pass != Pass::default() => {
+                        tracing::info!(?pass, "validated Twitch tokens")
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, "token validation pass failed"),
                 }
-                Ok(_) => {}
-                Err(e) => tracing::error!(error = %e, "token validation pass failed"),
-            }
+            })
+            .await;
+            max_age = interval;
         }
     })
 }

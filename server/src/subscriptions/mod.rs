@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use twitch::eventsub::catalog::{self, STREAMER_SUBSCRIPTIONS, SubscriptionSpec};
 
+use crate::metrics::BackgroundLoop;
 use crate::state::AppState;
 use crate::storage::{StorageError, SubscriptionRow, now};
 
@@ -184,13 +185,19 @@ pub fn spawn(app: AppState) -> tokio::task::JoinHandle<()> {
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
-            match reconcile_if_leader(&app).await {
-                Ok(Some(report)) if report.changed() => tracing::info!(?report, "reconciled EventSub subscriptions"),
-                Ok(Some(_)) => tracing::debug!("EventSub subscriptions are as they should be"),
-                Ok(None) => tracing::debug!("another instance reconciles"),
-                Err(e) => tracing::warn!(error = %e, "EventSub reconcile failed; it runs again next interval"),
-            }
-            let _ = app.db.purge_messages(now() - 3600).await;
+            let owned = app.clone();
+            crate::supervise::pass(&app.metrics, BackgroundLoop::Reconcile, async move {
+                match reconcile_if_leader(&owned).await {
+                    Ok(Some(report)) if report.changed() => {
+                        tracing::info!(?report, "reconciled EventSub subscriptions")
+                    }
+                    Ok(Some(_)) => tracing::debug!("EventSub subscriptions are as they should be"),
+                    Ok(None) => tracing::debug!("another instance reconciles"),
+                    Err(e) => tracing::warn!(error = %e, "EventSub reconcile failed; it runs again next interval"),
+                }
+                let _ = owned.db.purge_messages(now() - 3600).await;
+            })
+            .await;
         }
     })
 }
