@@ -153,6 +153,7 @@ pub async fn start(
         Some(url) => Arc::new(crate::bus::redis::RedisBus::start(url)?),
         None => Arc::new(crate::bus::LocalBus::default()),
     };
+    let (going_away_tx, going_away) = tokio::sync::watch::channel(false);
     let state = AppState {
         connections,
         metrics: Arc::default(),
@@ -164,6 +165,7 @@ pub async fn start(
         bus,
         demo: mock.clone(),
         leptos_options,
+        going_away,
     };
     let app = router::build(state.clone(), mock.as_ref());
     let (tx, rx) = oneshot::channel::<()>();
@@ -174,6 +176,8 @@ pub async fn start(
                     _ = rx => {}
                     _ = shutdown => {}
                 }
+                // Upgraded sockets are not connections the graceful shutdown waits for: tell them.
+                let _ = going_away_tx.send(true);
             })
             .await
     });

@@ -33,6 +33,9 @@ pub struct AppState {
     /// The in-process mock Twitch, in demo mode.
     pub demo: Option<twitch_mock::MockTwitch>,
     pub leptos_options: LeptosOptions,
+    /// Turns true when the instance starts shutting down: feed sockets then close with "going away", so pages
+    /// reconnect at once (to another instance behind a balancer) instead of finding out from a dead connection.
+    pub going_away: tokio::sync::watch::Receiver<bool>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -383,3 +383,24 @@ async fn without_trusted_proxies_a_forged_forwarded_header_does_not_dodge_the_ca
     let (_first, _) = tokio_tungstenite::connect_async(forwarded_feed(&app, &panda, "198.51.100.1")).await.unwrap();
     assert_eq!(refused_status(forwarded_feed(&app, &panda, "198.51.100.2")).await, StatusCode::TOO_MANY_REQUESTS);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_the_server_closes_feeds_with_going_away_so_pages_reconnect_at_once() {
+    let mut app = TestApp::start().await;
+    let mut feed = open_feed(&app, "4242", Some(0)).await;
+    assert_eq!(next_message(&mut feed).await, ServerMessage::Catchup { events: Vec::new() });
+    app.server.take().unwrap().stop().await;
+    let close = timeout(WAIT, async {
+        loop {
+            match feed.next().await {
+                Some(Ok(Message::Close(frame))) => return frame,
+                Some(Ok(_)) => continue,
+                other => panic!("the feed ended without a close frame: {other:?}"),
+            }
+        }
+    })
+    .await
+    .expect("no close frame in time");
+    let frame = close.expect("a close frame with a code");
+    assert_eq!(u16::from(frame.code), 1001, "going away: {frame:?}");
+}

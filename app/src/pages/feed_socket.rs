@@ -9,8 +9,8 @@
 use futures::StreamExt;
 use futures::channel::oneshot;
 use futures::future::{Either, select};
-use gloo_net::websocket::Message;
 use gloo_net::websocket::futures::WebSocket;
+use gloo_net::websocket::{Message, WebSocketError};
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 
@@ -20,6 +20,9 @@ use crate::live::{ServerMessage, merge, socket_path};
 
 const FIRST_DELAY_MS: f64 = 500.0;
 const MAX_DELAY_MS: f64 = 15_000.0;
+/// The close code of a server that is shutting down ("going away").
+const GOING_AWAY: u16 = 1001;
+const GOING_AWAY_SPREAD_MS: f64 = 250.0;
 /// How long a new event stays highlighted.
 const FRESH_MS: u32 = 2_500;
 
@@ -79,6 +82,7 @@ fn apply(events: Vec<FeedEvent>, FeedView { items, fresh, live, live_changed, ..
 async fn run(streamer_id: String, view: FeedView, mut stopped: oneshot::Receiver<()>) {
     let FeedView { items, connection, .. } = view;
     let mut failures: i32 = 0;
+    let mut going_away = false;
     loop {
         connection.set(if failures == 0 { Connection::Connecting } else { Connection::Reconnecting });
         let after = items.with_untracked(|list| list.first().map_or(0, |e| e.id));
@@ -90,7 +94,15 @@ async fn run(streamer_id: String, view: FeedView, mut stopped: oneshot::Receiver
                     Either::Left((None, _)) => break,
                     Either::Right(_) => return,
                 };
-                let Ok(Message::Text(text)) = message else { break };
+                let text = match message {
+                    Ok(Message::Text(text)) => text,
+                    // The instance is shutting down on purpose: another one can take the page right away.
+                    Err(WebSocketError::ConnectionClose(close)) if close.code == GOING_AWAY => {
+                        going_away = true;
+                        break;
+                    }
+                    _ => break,
+                };
                 let Ok(parsed) = serde_json::from_str::<ServerMessage>(&text) else { continue };
                 connection.set(Connection::Live);
                 failures = 0;
@@ -102,7 +114,12 @@ async fn run(streamer_id: String, view: FeedView, mut stopped: oneshot::Receiver
         }
         connection.set(Connection::Reconnecting);
         failures = failures.saturating_add(1);
-        let backoff = (FIRST_DELAY_MS * 2f64.powi(failures - 1)).min(MAX_DELAY_MS);
+        let backoff = if std::mem::take(&mut going_away) {
+            // Spread over a quarter second only, so a restarting instance's pages land elsewhere at once.
+            GOING_AWAY_SPREAD_MS
+        } else {
+            (FIRST_DELAY_MS * 2f64.powi(failures - 1)).min(MAX_DELAY_MS)
+        };
         // Full jitter on half the delay, so a fleet of pages does not reconnect in lockstep after a restart.
         let delay = backoff * (0.5 + 0.5 * js_sys::Math::random());
         if let Either::Right(_) = select(TimeoutFuture::new(delay as u32), &mut stopped).await {

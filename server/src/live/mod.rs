@@ -12,7 +12,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -156,8 +156,15 @@ async fn serve(app: AppState, mut socket: WebSocket, streamer_id: String, after:
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
     let mut heard = Instant::now();
+    let mut going_away = app.going_away.clone();
     loop {
         tokio::select! {
+            // Err only when the server is gone without saying so: then the branch is simply off.
+            Ok(()) = async { going_away.wait_for(|away| *away).await.map(drop) } => {
+                let frame = CloseFrame { code: close_code::AWAY, reason: "sev is restarting; reconnect".into() };
+                let _ = send_frame(&mut socket, Message::Close(Some(frame))).await;
+                return;
+            }
             received = events.recv() => match received {
                 Ok(BusMessage::Event(published)) if !sent.contains(published.event.id) => {
                     let id = published.event.id;
