@@ -64,8 +64,13 @@ pub async fn cache_control(
     request: Request,
     next: Next,
 ) -> Response {
-    let pkg_prefix = format!("/{}/", state.settings.site_pkg_dir.trim_matches('/'));
-    let in_pkg = request.uri().path().starts_with(&pkg_prefix);
+    let pkg_dir = state.settings.site_pkg_dir.trim_matches('/');
+    let in_pkg = request
+        .uri()
+        .path()
+        .strip_prefix('/')
+        .and_then(|p| p.strip_prefix(pkg_dir))
+        .is_some_and(|p| p.starts_with('/'));
     let mut response = next.run(request).await;
     if response.headers().contains_key(CACHE_CONTROL) {
         return response;

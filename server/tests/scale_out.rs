@@ -14,7 +14,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use app::live::{ServerMessage, socket_path};
-use common::{EVENTSUB_SECRET, Options, TestApp, bare_client};
+use common::{Options, TestApp, bare_client};
 use twitch_mock::{payloads, user_id_for};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -143,25 +143,10 @@ async fn the_same_message_sent_to_both_instances_is_stored_and_shown_once() {
     let update = app.mock_subscriptions_of(&panda).into_iter().find(|s| s.kind == "channel.update").unwrap();
     let sub =
         payloads::subscription_object(&update.id, "channel.update", "2", &update.condition, "http://x", "enabled", 0);
-    let body = payloads::notification_body(
-        &sub,
-        &payloads::event("channel.update", "2", &twitch_mock::profile_for("pixel_panda", "x"), 1),
-    );
-    let headers = payloads::signed_headers(
-        EVENTSUB_SECRET,
-        "one-message",
-        &payloads::now_timestamp(),
-        "notification",
-        "channel.update",
-        "2",
-        &body,
-    );
-    for base in [app.base.clone(), peer_base.clone()] {
-        let mut request = bare_client().post(format!("{base}/eventsub/callback")).body(body.clone());
-        for (name, value) in &headers {
-            request = request.header(*name, value);
-        }
-        assert_eq!(request.send().await.unwrap().status(), 204);
+    let event = payloads::event("channel.update", "2", &twitch_mock::profile_for("pixel_panda", "x"), 1);
+    let sent = payloads::now_timestamp();
+    for base in [&app.base, &peer_base] {
+        assert_eq!(common::post_notification(base, "one-message", &sent, &sub, &event).await, 204);
     }
     assert_eq!(app.count("SELECT COUNT(*) FROM events").await, 1, "stored once across instances");
     assert_eq!(ids_within(&mut on_b, Duration::from_millis(1000)).await.len(), 1, "shown once");

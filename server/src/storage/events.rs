@@ -330,38 +330,6 @@ impl Db {
         Ok(rows.into_iter().map(FeedEvent::from).collect())
     }
 
-    /// Events of a streamer stored after `after_id`, oldest first, at most `limit`: what a reconnecting page missed.
-    pub async fn events_after(
-        &self,
-        streamer_id: &str,
-        after_id: i64,
-        limit: i64,
-    ) -> Result<Vec<FeedEvent>, StorageError> {
-        let rows = per_db!(self, |p|
-            sqlite: sqlx::query_as!(
-                EventRow,
-                "SELECT id AS \"id!\", streamer_id, kind, version, occurred_at, payload FROM events
-                 WHERE streamer_id = ? AND id > ? ORDER BY id LIMIT ?",
-                streamer_id,
-                after_id,
-                limit
-            )
-            .fetch_all(p)
-            .await?,
-            postgres: sqlx::query_as!(
-                EventRow,
-                "SELECT id, streamer_id, kind, version, occurred_at, payload FROM events
-                 WHERE streamer_id = $1 AND id > $2 ORDER BY id LIMIT $3",
-                streamer_id,
-                after_id,
-                limit
-            )
-            .fetch_all(p)
-            .await?,
-        );
-        Ok(rows.into_iter().map(FeedEvent::from).collect())
-    }
-
     /// Whether a streamer is live, as the latest stream.online/offline in event time said, and that event's time
     /// (Unix ms; 0 when none came yet), so a page can tell a late, older event from a newer one.
     pub async fn live_state(&self, streamer_id: &str) -> Result<(bool, i64), StorageError> {
