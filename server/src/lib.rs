@@ -9,6 +9,7 @@ pub mod demo;
 pub mod eventsub;
 pub mod forwarded;
 pub mod health;
+pub mod lease;
 pub mod live;
 pub mod load;
 pub mod metrics;

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use twitch::eventsub::catalog::{self, STREAMER_SUBSCRIPTIONS, SubscriptionSpec};
 
+use crate::lease::{Leased, run_leased};
 use crate::metrics::BackgroundLoop;
 use crate::state::AppState;
 use crate::storage::{StorageError, SubscriptionRow, now};
@@ -161,21 +162,19 @@ pub async fn release_lease(app: &AppState) {
     }
 }
 
-/// Reconciles if this instance holds (or can take) the reconcile lease; `None` when another instance does.
+/// Reconciles if this instance holds (or can take) the reconcile lease; `None` when another instance does, or
+/// took it over while this pass ran.
 pub async fn reconcile_if_leader(app: &AppState) -> Result<Option<Report>, twitch::TwitchError> {
-    let now = now();
-    // Renewed every interval; a leader that dies is replaced within an interval and a half-minute. One that
-    // stops cleanly releases it (see `release_lease`).
-    let expires = now + app.settings.reconcile_interval.as_secs() as i64 + 30;
-    let leader = app
-        .db
-        .try_lease(RECONCILE_LEASE, &app.instance_id, now, expires)
+    // A leader that dies is replaced within an interval and a half-minute; one that stops cleanly releases the
+    // lease (see `release_lease`). A long pass renews it as it goes.
+    let term = app.settings.reconcile_interval + Duration::from_secs(30);
+    let outcome = run_leased(&app.db, RECONCILE_LEASE, &app.instance_id, term, reconcile(app))
         .await
         .map_err(|e| twitch::TwitchError::Unavailable(format!("storage: {e}")))?;
-    if !leader {
-        return Ok(None);
+    match outcome {
+        Leased::Done(report) => report.map(Some),
+        Leased::Elsewhere | Leased::Lost => Ok(None),
     }
-    reconcile(app).await.map(Some)
 }
 
 /// Reconciles at start-up and then every `interval`, on whichever instance holds the lease.
