@@ -1,6 +1,7 @@
 //! The webhook hot path, step by step, so a change that slows one step shows up here before it shows up in
 //! `sev load`: verify (the HMAC signature of one notification), parse (the envelope and the typed event),
-//! store (one event into SQLite, retention included) and publish (the in-process bus to one subscriber).
+//! store (one event into SQLite, retention included, at both SQLite durabilities) and publish (the in-process bus
+//! to one subscriber).
 //!
 //! `cargo bench -p sev --bench hot_path` (add `-- --quick` for a short run).
 
@@ -11,7 +12,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 
 use app::events::{Event, FeedEvent};
 use sev::bus::{BusMessage, EventBus, LocalBus};
-use sev::storage::{Db, NewEvent, Stored};
+use sev::storage::{Db, Durability, NewEvent, Stored};
 use twitch::eventsub::{Envelope, sign, verify};
 
 /// Twitch's documented channel.update notification: the event `sev load` sends.
@@ -39,13 +40,21 @@ fn parse_notification(c: &mut Criterion) {
     });
 }
 
+/// One event stored, at each SQLite durability: `store` is the default (every commit synced to disk), and
+/// `store_normal` the cheaper setting that can lose the last acknowledged events to a power cut.
 fn store_event(c: &mut Criterion) {
+    store_with(c, "store", Durability::Full);
+    store_with(c, "store_normal", Durability::Normal);
+}
+
+fn store_with(c: &mut Criterion, name: &str, durability: Durability) {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let db = runtime.block_on(Db::open(&format!("sqlite://{}/bench.db", dir.path().display()), 4)).unwrap();
+    let url = format!("sqlite://{}/bench.db", dir.path().display());
+    let db = runtime.block_on(Db::open_with(&url, 4, durability)).unwrap();
     let payload = serde_json::from_str::<serde_json::Value>(BODY).unwrap()["event"].to_string();
     let next = AtomicU64::new(0);
-    c.bench_function("store", |b| {
+    c.bench_function(name, |b| {
         b.iter(|| {
             // A new message id each time, as each webhook has: a repeat would be a duplicate and store nothing.
             let message_id = format!("bench-{}", next.fetch_add(1, Ordering::Relaxed));

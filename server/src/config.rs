@@ -15,6 +15,8 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use url::Url;
 
+use crate::storage::Durability;
+
 /// Streamer Event Viewer: a Twitch streamer's player, chat and latest events, live.
 #[derive(Debug, Parser)]
 #[command(name = "sev", version, about)]
@@ -50,6 +52,12 @@ pub struct RawConfig {
     /// Redis URL (redis:// or rediss://) of the bus shared by several instances. Unset: an in-process bus.
     #[arg(long, env = "REDIS_URL")]
     pub redis_url: Option<String>,
+
+    /// How SQLite makes commits durable: `full` syncs every commit to disk, so no event acknowledged to Twitch is
+    /// lost to a power cut; `normal` syncs only at checkpoints, which is cheaper but can lose the last
+    /// acknowledged events on power loss. PostgreSQL ignores it.
+    #[arg(long, env = "SQLITE_SYNCHRONOUS", default_value = "full")]
+    pub sqlite_synchronous: String,
 
     /// Most database connections kept open.
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value = "10")]
@@ -113,6 +121,11 @@ pub struct RawConfig {
     /// How often subscriptions are reconciled with Twitch's list, in seconds.
     #[arg(long, env = "RECONCILE_INTERVAL_SECS", default_value = "600")]
     pub reconcile_interval_secs: String,
+
+    /// On SIGTERM or ctrl-c, how long requests under way (webhooks above all) may take to finish before sev stops
+    /// anyway, in seconds. Keep a load balancer's deregistration delay at least this long.
+    #[arg(long, env = "SHUTDOWN_GRACE_SECS", default_value = "10")]
+    pub shutdown_grace_secs: String,
 
     /// Most live-feed WebSockets one client address may hold open.
     #[arg(long, env = "WS_MAX_PER_ADDRESS", default_value = "32")]
@@ -269,6 +282,7 @@ pub enum LogFormat {
 pub struct Settings {
     pub database_url: ConnectionUrl,
     pub database_max_connections: u32,
+    pub durability: Durability,
     pub redis_url: Option<ConnectionUrl>,
     /// Without a trailing slash.
     pub public_url: Url,
@@ -284,6 +298,7 @@ pub struct Settings {
     pub event_retention: i64,
     pub subscription_grace: Duration,
     pub reconcile_interval: Duration,
+    pub shutdown_grace: Duration,
     pub ws_max_per_address: usize,
     pub trusted_proxy_hops: usize,
     pub profile_cache: Duration,
@@ -466,6 +481,11 @@ impl RawConfig {
             database_url: ConnectionUrl::new(database_url),
             redis_url,
             database_max_connections: number("DATABASE_MAX_CONNECTIONS", &self.database_max_connections, 1..=1000)?,
+            durability: match self.sqlite_synchronous.trim() {
+                "full" => Durability::Full,
+                "normal" => Durability::Normal,
+                other => return Err(invalid("SQLITE_SYNCHRONOUS", format!("must be full or normal, got {other:?}"))),
+            },
             public_url,
             site_addr,
             twitch,
@@ -489,6 +509,7 @@ impl RawConfig {
                 &self.reconcile_interval_secs,
                 1..=86_400,
             )?),
+            shutdown_grace: Duration::from_secs(number("SHUTDOWN_GRACE_SECS", &self.shutdown_grace_secs, 0..=3600)?),
             ws_max_per_address: number("WS_MAX_PER_ADDRESS", &self.ws_max_per_address, 1..=100_000)?,
             trusted_proxy_hops: number("TRUSTED_PROXY_HOPS", &self.trusted_proxy_hops, 0..=10)?,
             profile_cache: Duration::from_secs(number("PROFILE_CACHE_SECS", &self.profile_cache_secs, 0..=7 * 86_400)?),
@@ -513,6 +534,7 @@ mod tests {
         RawConfig {
             database_url: "sqlite://data/sev.db".into(),
             database_max_connections: "10".into(),
+            sqlite_synchronous: "full".into(),
             redis_url: None,
             public_url: "http://localhost:3000".into(),
             site_addr: "127.0.0.1:3000".into(),
@@ -528,6 +550,7 @@ mod tests {
             event_retention: "500".into(),
             subscription_grace_secs: "86400".into(),
             reconcile_interval_secs: "600".into(),
+            shutdown_grace_secs: "10".into(),
             ws_max_per_address: "32".into(),
             trusted_proxy_hops: "0".into(),
             profile_cache_secs: "3600".into(),
@@ -694,6 +717,15 @@ mod tests {
         assert_eq!(error_of(RawConfig { redis_url: Some("http://x".into()), ..defaults() }).variable, "REDIS_URL");
         let s = RawConfig { redis_url: Some("redis://127.0.0.1:6379".into()), ..defaults() }.validate().unwrap();
         assert_eq!(s.redis_url.as_deref(), Some("redis://127.0.0.1:6379"));
+    }
+
+    #[test]
+    fn sqlite_durability_defaults_to_full_and_is_checked() {
+        assert_eq!(defaults().validate().unwrap().durability, Durability::Full);
+        let normal = RawConfig { sqlite_synchronous: "normal".into(), ..defaults() }.validate().unwrap();
+        assert_eq!(normal.durability, Durability::Normal);
+        let e = error_of(RawConfig { sqlite_synchronous: "off".into(), ..defaults() });
+        assert_eq!(e.variable, "SQLITE_SYNCHRONOUS");
     }
 
     #[test]

@@ -3,7 +3,6 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
-use std::time::Duration;
 
 use leptos::config::LeptosOptions;
 use tokio::net::TcpListener;
@@ -47,30 +46,45 @@ pub struct RunningServer {
 }
 
 impl RunningServer {
-    /// Runs until the server stops (it stops on ctrl-c / SIGTERM when started from `main`).
+    /// Runs until the server stops: from `main`, on ctrl-c or SIGTERM.
     pub async fn wait(self) -> std::io::Result<()> {
-        let result = self.serving.await.unwrap_or(Ok(()));
-        for task in self.background {
-            task.abort();
-        }
-        subscriptions::release_lease(&self.state).await;
-        result
+        self.finish().await
     }
 
-    /// Stops accepting connections, lets requests under way finish (for up to five seconds) and stops the
-    /// background tasks.
+    /// Stops the server as a signal would.
     pub async fn stop(mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        let abort = self.serving.abort_handle();
-        if tokio::time::timeout(Duration::from_secs(5), &mut self.serving).await.is_err() {
-            abort.abort();
-        }
+        let _ = self.finish().await;
+    }
+
+    /// Waits for the server to stop. Once shutdown begins, requests under way get `SHUTDOWN_GRACE_SECS` to
+    /// finish (a webhook Twitch is waiting on is answered, not cut); whatever is still running then is dropped,
+    /// so one stuck client cannot keep a stopping instance alive. The background tasks stop and the reconcile
+    /// lease is given up for another instance.
+    async fn finish(mut self) -> std::io::Result<()> {
+        let mut going_away = self.state.going_away.clone();
+        let grace = self.state.settings.shutdown_grace;
+        let deadline = async move {
+            if going_away.wait_for(|away| *away).await.is_err() {
+                return std::future::pending().await;
+            }
+            tokio::time::sleep(grace).await;
+        };
+        let result = tokio::select! {
+            served = &mut self.serving => served.unwrap_or(Ok(())),
+            () = deadline => {
+                tracing::warn!(?grace, "requests still under way at the shutdown deadline; stopping anyway");
+                self.serving.abort();
+                Ok(())
+            }
+        };
         for task in &self.background {
             task.abort();
         }
         subscriptions::release_lease(&self.state).await;
+        result
     }
 }
 
@@ -97,7 +111,7 @@ pub async fn start(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<RunningServer, StartError> {
     let addr = listener.local_addr()?;
-    let db = Db::open(&settings.database_url, settings.database_max_connections).await?;
+    let db = Db::open_with(&settings.database_url, settings.database_max_connections, settings.durability).await?;
     let keys = Keys {
         session: secret(&db, &settings.session_key, "session_key").await?,
         eventsub: secret(&db, &settings.eventsub_secret, "eventsub_secret").await?,

@@ -43,6 +43,19 @@ pub use sessions::SessionRecord;
 pub use subscriptions::{LIVE_STATUSES, SubKey, SubscriptionRow};
 pub use users::UserRecord;
 
+/// How SQLite makes a commit durable. PostgreSQL ignores it: its own `synchronous_commit` decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// Every commit is synced to disk before it returns, so an event acknowledged to Twitch (2xx) survives a
+    /// power loss or an operating system crash. The default: Twitch does not resend what it was told it got.
+    #[default]
+    Full,
+    /// Commits are synced at WAL checkpoints only. Still safe against sev crashing (the operating system holds the
+    /// writes), but a power loss can take the last acknowledged events with it. Cheaper per commit; see
+    /// `SQLITE_SYNCHRONOUS` in the README for the measured difference.
+    Normal,
+}
+
 /// Errors of the storage layer.
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -78,6 +91,11 @@ impl Db {
     /// Both pools are bounded and so is the wait for a connection, so overload shows as an error rather than an
     /// ever-growing queue.
     pub async fn open(url: &str, max_connections: u32) -> Result<Db, StorageError> {
+        Self::open_with(url, max_connections, Durability::default()).await
+    }
+
+    /// [`Db::open`] with the SQLite durability chosen.
+    pub async fn open_with(url: &str, max_connections: u32, durability: Durability) -> Result<Db, StorageError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             #[cfg(feature = "postgres")]
             return Self::open_postgres(url, max_connections).await;
@@ -85,19 +103,26 @@ impl Db {
             return Err(StorageError::Unsupported("PostgreSQL"));
         }
         #[cfg(feature = "sqlite")]
-        return Self::open_sqlite(url, max_connections).await;
+        return Self::open_sqlite(url, max_connections, durability).await;
         #[cfg(not(feature = "sqlite"))]
-        return Err(StorageError::Unsupported("SQLite"));
+        return {
+            let _ = durability;
+            Err(StorageError::Unsupported("SQLite"))
+        };
     }
 
     /// WAL lets page renders read while a write is under way; `busy_timeout` makes a writer wait for another
     /// instead of failing at once.
     #[cfg(feature = "sqlite")]
-    async fn open_sqlite(url: &str, max_connections: u32) -> Result<Db, StorageError> {
+    async fn open_sqlite(url: &str, max_connections: u32, durability: Durability) -> Result<Db, StorageError> {
+        let synchronous = match durability {
+            Durability::Full => SqliteSynchronous::Full,
+            Durability::Normal => SqliteSynchronous::Normal,
+        };
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            .synchronous(synchronous)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
         let file = options.get_filename();
@@ -147,4 +172,23 @@ pub fn now_ms() -> i64 {
 /// The current time as Unix seconds, the unit every other time column uses.
 pub fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+#[cfg(all(test, feature = "sqlite"))]
+mod tests {
+    use super::*;
+
+    /// What SQLite itself reports, on a pooled connection: 2 is FULL, 1 is NORMAL.
+    async fn synchronous_of(durability: Durability) -> i64 {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open_with(&format!("sqlite://{}/sev.db", dir.path().display()), 2, durability).await.unwrap();
+        per_db!(db, |p| sqlite: sqlx::query_scalar("PRAGMA synchronous").fetch_one(p).await.unwrap(),
+                        postgres: unreachable!("a sqlite URL opens SQLite: {p:?}"))
+    }
+
+    #[tokio::test]
+    async fn commits_are_synced_to_disk_unless_told_otherwise() {
+        assert_eq!(synchronous_of(Durability::default()).await, 2);
+        assert_eq!(synchronous_of(Durability::Normal).await, 1);
+    }
 }
