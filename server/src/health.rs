@@ -40,6 +40,8 @@ async fn metrics(State(app): State<AppState>) -> Response {
             .unwrap_or_default();
     let gauges = Gauges {
         open_websockets: app.connections.total(),
+        catchups: app.bus.local().catchups(),
+        bus_dropped: app.bus.dropped(),
         subscriptions_by_status,
         twitch_calls: app.twitch.stats().calls(),
         twitch_rate_limit: app.twitch.stats().rate_limit(),

@@ -121,8 +121,13 @@ pub struct Metrics {
 }
 
 /// Values read from elsewhere when scraped.
+#[derive(Default)]
 pub struct Gauges {
     pub open_websockets: usize,
+    /// Catch-ups answered from memory and from storage (see `bus::recent`).
+    pub catchups: (u64, u64),
+    /// Events the shared bus could not queue for the other instances (they resynced from storage instead).
+    pub bus_dropped: u64,
     pub subscriptions_by_status: Vec<(String, i64)>,
     /// Calls to Twitch by endpoint and status.
     pub twitch_calls: Vec<twitch::stats::CallCount>,
@@ -178,6 +183,16 @@ impl Metrics {
         let _ = writeln!(out, "# HELP sev_open_websockets Live-feed sockets open on this instance.");
         let _ = writeln!(out, "# TYPE sev_open_websockets gauge");
         let _ = writeln!(out, "sev_open_websockets {}", gauges.open_websockets);
+        let _ = writeln!(out, "# HELP sev_catchups_total Feed catch-ups, by where their events were read.");
+        let _ = writeln!(out, "# TYPE sev_catchups_total counter");
+        let _ = writeln!(out, "sev_catchups_total{{source=\"memory\"}} {}", gauges.catchups.0);
+        let _ = writeln!(out, "sev_catchups_total{{source=\"storage\"}} {}", gauges.catchups.1);
+        let _ = writeln!(
+            out,
+            "# HELP sev_bus_dropped_total Events not queued for the shared bus because its queue was full."
+        );
+        let _ = writeln!(out, "# TYPE sev_bus_dropped_total counter");
+        let _ = writeln!(out, "sev_bus_dropped_total {}", gauges.bus_dropped);
         let _ = writeln!(out, "# HELP sev_subscriptions EventSub subscriptions sev keeps, by status.");
         let _ = writeln!(out, "# TYPE sev_subscriptions gauge");
         for (status, n) in &gauges.subscriptions_by_status {
@@ -236,6 +251,8 @@ mod tests {
         m.webhook_time(Duration::from_micros(800));
         let text = m.render(&Gauges {
             open_websockets: 4,
+            catchups: (7, 2),
+            bus_dropped: 0,
             subscriptions_by_status: vec![("enabled".into(), 5)],
             twitch_calls: vec![twitch::stats::CallCount { endpoint: "helix_users", status: 200, count: 3 }],
             twitch_rate_limit: Some((800, 790)),
@@ -251,6 +268,8 @@ mod tests {
         assert!(text.contains("sev_webhook_seconds_bucket{le=\"0.001\"} 1"), "{text}");
         assert!(text.contains("sev_webhook_seconds_count 1"));
         assert!(text.contains("sev_open_websockets 4"));
+        assert!(text.contains("sev_catchups_total{source=\"memory\"} 7"), "{text}");
+        assert!(text.contains("sev_catchups_total{source=\"storage\"} 2"), "{text}");
         assert!(text.contains("sev_subscriptions{status=\"enabled\"} 5"));
         assert!(text.contains("sev_twitch_api_calls_total{endpoint=\"helix_users\",status=\"200\"} 3"), "{text}");
         assert!(text.contains("sev_twitch_ratelimit_limit 800"));

@@ -163,15 +163,16 @@ pub async fn start(
         .build();
 
     let connections = crate::live::ConnectionLimits::new(settings.ws_max_per_address);
+    let instance_id: Arc<str> = random_token().into();
     let bus: Arc<dyn crate::bus::EventBus> = match &settings.redis_url {
-        Some(url) => Arc::new(crate::bus::redis::RedisBus::start(url)?),
+        Some(url) => Arc::new(crate::bus::redis::RedisBus::start(url, &instance_id)?),
         None => Arc::new(crate::bus::LocalBus::default()),
     };
     let (going_away_tx, going_away) = tokio::sync::watch::channel(false);
     let state = AppState {
         connections,
         metrics: Arc::default(),
-        instance_id: random_token().into(),
+        instance_id,
         settings: Arc::new(settings),
         db,
         twitch: Arc::new(TwitchApi::new(oauth, helix)),

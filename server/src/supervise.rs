@@ -43,14 +43,7 @@ mod tests {
     use crate::metrics::Gauges;
 
     fn no_gauges() -> Gauges {
-        Gauges {
-            open_websockets: 0,
-            subscriptions_by_status: Vec::new(),
-            twitch_calls: Vec::new(),
-            twitch_rate_limit: None,
-            resident_memory_bytes: None,
-            open_fds: None,
-        }
+        Gauges::default()
     }
 
     #[tokio::test]

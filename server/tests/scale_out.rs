@@ -233,6 +233,64 @@ async fn after_a_redis_outage_each_page_gets_the_events_the_other_instance_store
     }
 }
 
+/// The events of `socket` in arrival order, read for `wait`, added to `seen`.
+async fn collect(socket: &mut Socket, seen: &mut Vec<i64>, wait: Duration) {
+    seen.extend(ids_within(socket, wait).await);
+}
+
+async fn ready_status(base: &str) -> u16 {
+    bare_client().get(format!("{base}/readyz")).send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blackholed_redis_delays_no_local_page_shows_in_readiness_and_loses_nothing() {
+    let redis = ThrowawayRedis::start().await;
+    // Both instances reach Redis through a proxy that can go silent without closing anything.
+    let proxy = common::proxy::Proxy::start(([127, 0, 0, 1], redis.port).into()).await;
+    let app =
+        TestApp::start_with(Options { redis_url: Some(format!("redis://{}", proxy.addr)), ..Default::default() }).await;
+    let (_peer, peer_base) = app.start_peer().await;
+    app.viewer_picking("big_fan", "pixel_panda").await;
+    for base in [&app.base, &peer_base] {
+        app.eventually("the bus is up", || async { ready_status(base).await == 200 }).await;
+    }
+    let panda = user_id_for("pixel_panda");
+    let (mut on_a, mut on_b) = (open_feed(&app.base, &panda).await, open_feed(&peer_base, &panda).await);
+    let (mut seen_a, mut seen_b) = (Vec::new(), Vec::new());
+    post_update(&app, &app.base, 1).await;
+    collect(&mut on_a, &mut seen_a, Duration::from_millis(500)).await;
+    collect(&mut on_b, &mut seen_b, Duration::from_millis(500)).await;
+    assert_eq!((seen_a.len(), seen_b.len()), (1, 1), "the bus works before the fault");
+
+    proxy.freeze();
+    // The instance that took the webhook shows it on its own pages at once, Redis or not.
+    post_update(&app, &app.base, 2).await;
+    let local = ids_within(&mut on_a, Duration::from_secs(1)).await;
+    assert_eq!(local.len(), 1, "a local page waited on Redis: {local:?}");
+    seen_a.extend(local);
+    for base in [&app.base, &peer_base] {
+        app.eventually("a silent Redis shows in readiness", || async { ready_status(base).await == 503 }).await;
+    }
+    // The other instance takes one too, while neither can reach the other.
+    post_update(&app, &peer_base, 3).await;
+
+    proxy.thaw();
+    for base in [&app.base, &peer_base] {
+        app.eventually("the bus is back", || async { ready_status(base).await == 200 }).await;
+    }
+    collect(&mut on_a, &mut seen_a, Duration::from_secs(3)).await;
+    collect(&mut on_b, &mut seen_b, Duration::from_secs(3)).await;
+    let stored: Vec<i64> = app.state().db.recent_events(&panda, 10).await.unwrap().iter().rev().map(|e| e.id).collect();
+    assert_eq!(stored.len(), 3);
+    for (name, mut seen) in [("A", seen_a), ("B", seen_b)] {
+        let count = seen.len();
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), count, "instance {name}'s page showed an event twice");
+        assert_eq!(seen, stored, "instance {name}'s page lacks an event");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_one_instance_reconciles() {
     let app = TestApp::start().await;

@@ -22,7 +22,12 @@ const FIRST_DELAY_MS: f64 = 500.0;
 const MAX_DELAY_MS: f64 = 15_000.0;
 /// The close code of a server that is shutting down ("going away").
 const GOING_AWAY: u16 = 1001;
-const GOING_AWAY_SPREAD_MS: f64 = 250.0;
+/// After a going-away close, pages come back within this window, spread evenly: an instance that stops sends
+/// all its pages to the others at once, and two seconds turns that spike into a ramp they can take (each
+/// catch-up is then answered from memory, see the server's `bus::recent`).
+const GOING_AWAY_SPREAD_MS: f64 = 2_000.0;
+/// The least wait after a going-away close.
+const GOING_AWAY_FIRST_MS: f64 = 100.0;
 /// How long a new event stays highlighted.
 const FRESH_MS: u32 = 2_500;
 
@@ -114,14 +119,14 @@ async fn run(streamer_id: String, view: FeedView, mut stopped: oneshot::Receiver
         }
         connection.set(Connection::Reconnecting);
         failures = failures.saturating_add(1);
-        let backoff = if std::mem::take(&mut going_away) {
-            // Spread over a quarter second only, so a restarting instance's pages land elsewhere at once.
-            GOING_AWAY_SPREAD_MS
+        let delay = if std::mem::take(&mut going_away) {
+            // Another instance can take the page at once; only the spread keeps the fleet out of lockstep.
+            GOING_AWAY_FIRST_MS + GOING_AWAY_SPREAD_MS * js_sys::Math::random()
         } else {
-            (FIRST_DELAY_MS * 2f64.powi(failures - 1)).min(MAX_DELAY_MS)
+            // Jitter over three quarters of the delay, so pages that lost the same instance come back spread out.
+            let backoff = (FIRST_DELAY_MS * 2f64.powi(failures - 1)).min(MAX_DELAY_MS);
+            backoff * (0.25 + 0.75 * js_sys::Math::random())
         };
-        // Full jitter on half the delay, so a fleet of pages does not reconnect in lockstep after a restart.
-        let delay = backoff * (0.5 + 0.5 * js_sys::Math::random());
         if let Either::Right(_) = select(TimeoutFuture::new(delay as u32), &mut stopped).await {
             return;
         }

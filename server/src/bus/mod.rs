@@ -2,9 +2,11 @@
 //! receives them. One instance uses the in-process [`LocalBus`]; several share [`redis::RedisBus`], which relays
 //! every event to every instance's local subscribers.
 
+mod recent;
 pub mod redis;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -13,6 +15,8 @@ use tokio::sync::broadcast;
 
 use app::events::FeedEvent;
 use app::live::ServerMessage;
+
+use recent::Recent;
 
 /// How many events a slow subscriber may fall behind before it is told it lagged (and must resync from storage).
 pub const SUBSCRIBER_BUFFER: usize = 256;
@@ -47,9 +51,15 @@ pub trait EventBus: Send + Sync + 'static {
     fn publish(&self, event: FeedEvent);
     /// Receives the streamer's events from now on.
     fn subscribe(&self, streamer_id: &str) -> broadcast::Receiver<BusMessage>;
+    /// This instance's own subscribers, and what it remembers of their streamers' newest events.
+    fn local(&self) -> &LocalBus;
     /// Whether the bus reaches the other instances; always true in-process.
     fn healthy(&self) -> bool {
         true
+    }
+    /// Events that could not be queued for the other instances (they resync from storage instead).
+    fn dropped(&self) -> u64 {
+        0
     }
     /// A word for health checks.
     fn name(&self) -> &'static str {
@@ -57,19 +67,100 @@ pub trait EventBus: Send + Sync + 'static {
     }
 }
 
+/// A watched streamer: the pages' channel and the newest events it carried.
+struct Channel {
+    sender: broadcast::Sender<BusMessage>,
+    recent: Recent,
+}
+
 /// One broadcast channel per watched streamer, in this process.
 #[derive(Default)]
 pub struct LocalBus {
-    channels: Mutex<HashMap<String, broadcast::Sender<BusMessage>>>,
+    channels: Mutex<HashMap<String, Channel>>,
+    /// Catch-ups answered from memory and from storage, for `/metrics`.
+    catchups_from_memory: AtomicU64,
+    catchups_from_storage: AtomicU64,
+}
+
+/// A catch-up's answer and where it came from.
+pub enum Newest {
+    /// What this instance remembers: no storage read.
+    Remembered(Vec<FeedEvent>),
+    /// Not known here: read storage with [`LocalBus::begin_load`] and hand the result to [`LocalBus::loaded`].
+    Unknown,
+}
+
+/// A load of a streamer's newest events from storage; while it is held, other pages wait instead of loading too.
+pub struct Load {
+    _turn: tokio::sync::OwnedMutexGuard<()>,
+    generation: u64,
 }
 
 impl LocalBus {
-    /// Tells every subscriber to read storage again.
+    /// Tells every subscriber to read storage again: events may have been stored that this bus never carried.
     pub fn resync_all(&self) {
-        let channels = self.channels.lock().expect("bus lock poisoned");
-        for sender in channels.values() {
-            let _ = sender.send(BusMessage::Resync);
+        let mut channels = self.channels.lock().expect("bus lock poisoned");
+        for channel in channels.values_mut() {
+            channel.recent.stale();
+            let _ = channel.sender.send(BusMessage::Resync);
         }
+    }
+
+    /// The streamer's newest events if this instance knows them.
+    pub fn newest(&self, streamer_id: &str) -> Newest {
+        let channels = self.channels.lock().expect("bus lock poisoned");
+        match channels.get(streamer_id).and_then(|c| c.recent.newest()) {
+            Some(events) => {
+                self.catchups_from_memory.fetch_add(1, Ordering::Relaxed);
+                Newest::Remembered(events)
+            }
+            None => Newest::Unknown,
+        }
+    }
+
+    /// Waits for this streamer's turn to load from storage. Check [`LocalBus::newest`] again once it is granted:
+    /// the page before may have loaded what this one wants.
+    pub async fn begin_load(&self, streamer_id: &str) -> Load {
+        let gate = {
+            let mut channels = self.channels.lock().expect("bus lock poisoned");
+            let channel = channels.entry(streamer_id.to_string()).or_insert_with(Channel::new);
+            channel.recent.loading()
+        };
+        let turn = gate.lock_owned().await;
+        let channels = self.channels.lock().expect("bus lock poisoned");
+        let generation = channels.get(streamer_id).map_or(0, |c| c.recent.generation());
+        Load { _turn: turn, generation }
+    }
+
+    /// Records what a load read from storage; returns the newest events, merged with what the bus carried
+    /// meanwhile.
+    pub fn loaded(&self, streamer_id: &str, load: Load, stored: Vec<FeedEvent>) -> Vec<FeedEvent> {
+        self.catchups_from_storage.fetch_add(1, Ordering::Relaxed);
+        let mut channels = self.channels.lock().expect("bus lock poisoned");
+        match channels.get_mut(streamer_id) {
+            Some(channel) => channel.recent.loaded(&stored, load.generation),
+            None => {
+                let mut stored = stored;
+                stored.sort_by_key(|e| e.id);
+                stored
+            }
+        }
+    }
+
+    /// How many catch-ups were answered from memory and from storage.
+    pub fn catchups(&self) -> (u64, u64) {
+        (self.catchups_from_memory.load(Ordering::Relaxed), self.catchups_from_storage.load(Ordering::Relaxed))
+    }
+
+    /// How many streamers this instance holds a channel for.
+    pub fn watched(&self) -> usize {
+        self.channels.lock().expect("bus lock poisoned").len()
+    }
+}
+
+impl Channel {
+    fn new() -> Channel {
+        Channel { sender: broadcast::channel(SUBSCRIBER_BUFFER).0, recent: Recent::default() }
     }
 }
 
@@ -79,17 +170,22 @@ impl EventBus for LocalBus {
         let streamer = event.streamer_id.clone();
         let published = Arc::new(Published::new(event));
         let mut channels = self.channels.lock().expect("bus lock poisoned");
-        if let Some(sender) = channels.get(&streamer)
-            && sender.send(BusMessage::Event(published)).is_err()
-        {
-            // Nobody listens any more: drop the channel so the map only holds watched streamers.
-            channels.remove(&streamer);
+        if let Some(channel) = channels.get_mut(&streamer) {
+            channel.recent.add(&published.event);
+            if channel.sender.send(BusMessage::Event(published)).is_err() {
+                // Nobody listens any more: drop the channel so the map only holds watched streamers.
+                channels.remove(&streamer);
+            }
         }
     }
 
     fn subscribe(&self, streamer_id: &str) -> broadcast::Receiver<BusMessage> {
         let mut channels = self.channels.lock().expect("bus lock poisoned");
-        channels.entry(streamer_id.to_string()).or_insert_with(|| broadcast::channel(SUBSCRIBER_BUFFER).0).subscribe()
+        channels.entry(streamer_id.to_string()).or_insert_with(Channel::new).sender.subscribe()
+    }
+
+    fn local(&self) -> &LocalBus {
+        self
     }
 }
 
@@ -98,7 +194,8 @@ mod tests {
     use super::*;
     use app::events::Event;
 
-    fn event(id: i64, streamer: &str) -> FeedEvent {
+    /// An event of `streamer` with storage id `id`; the other bus tests use it too.
+    pub(super) fn event(id: i64, streamer: &str) -> FeedEvent {
         FeedEvent {
             id,
             streamer_id: streamer.into(),

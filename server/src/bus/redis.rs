@@ -1,97 +1,105 @@
 //! The shared bus for several instances: each event is published on a Redis channel for its streamer, and every
 //! instance relays what it hears to its own subscribers, whichever instance received the webhook.
 //!
-//! When Redis is unreachable the instance keeps working alone: it delivers its own events to its own pages and
-//! keeps accepting (and storing) webhooks, while a background task reconnects with backoff. When the subscription
-//! is back, every local page is told to resync from storage, so events stored by other instances meanwhile are
-//! caught up and nothing is lost.
+//! Redis is never on the path to this instance's own pages: an event is delivered locally first, then queued
+//! for Redis, and the relay skips the echo of what this instance published. So a Redis that is slow, down or
+//! silently blackholed (a half-open connection that takes bytes and answers nothing) delays nothing here.
+//!
+//! Every wait on Redis has a deadline: connecting, each publish, and a PING on the subscribing connection every
+//! second, which is how a blackhole is noticed (a subscriber otherwise waits forever on a connection that looks
+//! open). While either direction is down, `/readyz` says so. Events stored meanwhile are not lost, because
+//! storage has them: when the subscription comes back, this instance's pages resync from storage; when publishing
+//! comes back, a resync notice tells every other instance to do the same for the events it could not send.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use redis::AsyncCommands;
-use redis::aio::MultiplexedConnection;
-use tokio::sync::{Mutex, broadcast};
+use redis::aio::{MultiplexedConnection, PubSubSink, PubSubStream};
+use redis::{AsyncCommands, AsyncConnectionConfig};
+use serde::{Deserialize, Serialize};
+use tokio::sync::{broadcast, mpsc};
 
 use app::events::FeedEvent;
 
 use super::{BusMessage, EventBus, LocalBus};
 
-/// Channel names are this prefix plus the streamer id.
+/// Event channels are this prefix plus the streamer id.
 const PREFIX: &str = "sev:events:";
-const MAX_BACKOFF: Duration = Duration::from_secs(10);
+/// Where an instance whose publishing recovered names itself, so the others resync.
+const RESYNC_CHANNEL: &str = "sev:resync";
+/// The longest wait for a connection, a publish or a PING answer.
+const DEADLINE: Duration = Duration::from_secs(1);
+/// How often the subscribing connection is checked.
+const PING_EVERY: Duration = Duration::from_secs(1);
+const MIN_BACKOFF: Duration = Duration::from_millis(200);
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// Events waiting to be published. Past this (a Redis slower than the webhooks), events are dropped from the
+/// queue, not from anywhere else: pages here already have them, storage has them, and the other instances are
+/// told to resync.
+pub const OUTBOX: usize = 10_000;
+
+/// What travels on an event channel: the event and the instance that published it.
+#[derive(Serialize, Deserialize)]
+struct Relayed {
+    from: String,
+    event: FeedEvent,
+}
+
+/// The state the health check and the metrics read.
+#[derive(Default)]
+struct Status {
+    /// The relay's subscription is up and answering PINGs.
+    subscribed: AtomicBool,
+    /// Publishing failed (or the queue overflowed) and the other instances have not been told to resync yet.
+    owed: AtomicBool,
+    /// Events dropped from a full queue.
+    dropped: AtomicU64,
+}
 
 pub struct RedisBus {
     local: Arc<LocalBus>,
-    client: redis::Client,
-    publisher: Mutex<Option<MultiplexedConnection>>,
-    /// Whether the relay's subscription is up.
-    subscribed: Arc<AtomicBool>,
+    outbox: mpsc::Sender<FeedEvent>,
+    status: Arc<Status>,
 }
 
 impl RedisBus {
-    /// Connects lazily: a Redis that is down at start-up is retried like any outage.
-    pub fn start(url: &str) -> Result<Arc<RedisBus>, redis::RedisError> {
-        let bus = Arc::new(RedisBus {
-            local: Arc::new(LocalBus::default()),
-            client: redis::Client::open(url)?,
-            publisher: Mutex::new(None),
-            subscribed: Arc::new(AtomicBool::new(false)),
-        });
-        tokio::spawn(relay(bus.client.clone(), bus.local.clone(), bus.subscribed.clone()));
+    /// Connects lazily: a Redis that is down at start-up is retried like any outage. `instance` names this
+    /// instance in what it publishes.
+    pub fn start(url: &str, instance: &str) -> Result<Arc<RedisBus>, redis::RedisError> {
+        let client = redis::Client::open(url)?;
+        let (outbox, queue) = mpsc::channel(OUTBOX);
+        let bus = Arc::new(RedisBus { local: Arc::new(LocalBus::default()), outbox, status: Arc::default() });
+        tokio::spawn(relay(client.clone(), bus.local.clone(), bus.status.clone(), instance.to_string()));
+        tokio::spawn(publisher(client, queue, bus.status.clone(), instance.to_string()));
         Ok(bus)
-    }
-
-    /// The shared publishing connection, opened on first use. A multiplexed connection pipelines concurrent
-    /// commands, so the lock is held only to clone it, never across a round trip.
-    async fn connection(&self) -> Result<MultiplexedConnection, redis::RedisError> {
-        let mut guard = self.publisher.lock().await;
-        if let Some(connection) = guard.as_ref() {
-            return Ok(connection.clone());
-        }
-        let connection = self.client.get_multiplexed_tokio_connection().await?;
-        *guard = Some(connection.clone());
-        Ok(connection)
-    }
-
-    /// Publishes on the streamer's channel. A failure drops the connection and is retried once on a new one, so a
-    /// connection Redis closed (say, after a restart) costs no event while the relays are still listening.
-    async fn send(&self, event: &FeedEvent) -> Result<(), redis::RedisError> {
-        let channel = format!("{PREFIX}{}", event.streamer_id);
-        let payload = serde_json::to_string(event).unwrap_or_default();
-        let mut outcome = Ok(());
-        for _ in 0..2 {
-            let mut connection = self.connection().await?;
-            outcome = connection.publish::<_, _, i64>(&channel, &payload).await.map(drop);
-            if outcome.is_ok() {
-                break;
-            }
-            *self.publisher.lock().await = None;
-        }
-        outcome
     }
 }
 
 impl EventBus for Arc<RedisBus> {
     fn publish(&self, event: FeedEvent) {
-        let bus = Arc::clone(self);
-        tokio::spawn(async move {
-            if let Err(e) = bus.send(&event).await {
-                // Our own pages still get it; the others resync when the bus is back.
-                tracing::warn!(error = %e, "Redis publish failed; delivering to this instance only");
-                bus.local.publish(event);
-            }
-        });
+        self.local.publish(event.clone());
+        if let Err(mpsc::error::TrySendError::Full(_)) = self.outbox.try_send(event) {
+            self.status.dropped.fetch_add(1, Ordering::Relaxed);
+            self.status.owed.store(true, Ordering::Relaxed);
+        }
     }
 
     fn subscribe(&self, streamer_id: &str) -> broadcast::Receiver<BusMessage> {
         self.local.subscribe(streamer_id)
     }
 
+    fn local(&self) -> &LocalBus {
+        &self.local
+    }
+
     fn healthy(&self) -> bool {
-        self.subscribed.load(Ordering::Relaxed)
+        self.status.subscribed.load(Ordering::Relaxed) && !self.status.owed.load(Ordering::Relaxed)
+    }
+
+    fn dropped(&self) -> u64 {
+        self.status.dropped.load(Ordering::Relaxed)
     }
 
     fn name(&self) -> &'static str {
@@ -99,39 +107,139 @@ impl EventBus for Arc<RedisBus> {
     }
 }
 
+fn config() -> AsyncConnectionConfig {
+    AsyncConnectionConfig::new().set_connection_timeout(DEADLINE).set_response_timeout(DEADLINE)
+}
+
+/// Publishes `payload` on `channel` over the shared connection, opening one if there is none. A failure drops
+/// the connection, so the next attempt starts afresh rather than queueing behind a dead one.
+async fn send(
+    client: &redis::Client,
+    connection: &mut Option<MultiplexedConnection>,
+    channel: &str,
+    payload: &str,
+) -> Result<(), redis::RedisError> {
+    if connection.is_none() {
+        *connection = Some(client.get_multiplexed_async_connection_with_config(&config()).await?);
+    }
+    let Some(open) = connection.as_mut() else { unreachable!("opened above") };
+    let sent = open.publish::<_, _, i64>(channel, payload).await.map(drop);
+    if sent.is_err() {
+        *connection = None;
+    }
+    sent
+}
+
+/// Publishes queued events in order. After a failure it stops publishing events one by one: it waits, drops
+/// what queued meanwhile (those are in storage and on this instance's pages), and tries to tell the others to
+/// resync; once that works, events flow again.
+async fn publisher(client: redis::Client, mut queue: mpsc::Receiver<FeedEvent>, status: Arc<Status>, instance: String) {
+    let mut connection = None;
+    let mut backoff = MIN_BACKOFF;
+    loop {
+        if status.owed.load(Ordering::Relaxed) {
+            tokio::time::sleep(backoff).await;
+            while queue.try_recv().is_ok() {}
+            match send(&client, &mut connection, RESYNC_CHANNEL, &instance).await {
+                Ok(()) => {
+                    status.owed.store(false, Ordering::Relaxed);
+                    backoff = MIN_BACKOFF;
+                    tracing::info!("publishing on Redis again; the other instances resync from storage");
+                }
+                Err(e) => {
+                    tracing::debug!(error = %e, "Redis still does not take publishes");
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                }
+            }
+            continue;
+        }
+        let Some(event) = queue.recv().await else { return };
+        let channel = format!("{PREFIX}{}", event.streamer_id);
+        let payload = serde_json::to_string(&Relayed { from: instance.clone(), event }).unwrap_or_default();
+        if let Err(e) = send(&client, &mut connection, &channel, &payload).await {
+            tracing::warn!(error = %e, "Redis publish failed; the other instances will resync once it works");
+            status.owed.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Subscribes to every event channel and to resync notices, within the deadline.
+async fn subscribe(client: &redis::Client) -> Result<(PubSubSink, PubSubStream), redis::RedisError> {
+    let attempt = async {
+        let (mut sink, stream) = client.get_async_pubsub().await?.split();
+        sink.psubscribe(format!("{PREFIX}*")).await?;
+        sink.subscribe(RESYNC_CHANNEL).await?;
+        Ok((sink, stream))
+    };
+    match tokio::time::timeout(DEADLINE * 2, attempt).await {
+        Ok(outcome) => outcome,
+        Err(_) => Err(redis::RedisError::from(std::io::Error::from(std::io::ErrorKind::TimedOut))),
+    }
+}
+
 /// Relays every event heard on Redis to this instance's subscribers, reconnecting forever.
-async fn relay(client: redis::Client, local: Arc<LocalBus>, subscribed: Arc<AtomicBool>) {
-    let mut backoff = Duration::from_millis(200);
+async fn relay(client: redis::Client, local: Arc<LocalBus>, status: Arc<Status>, instance: String) {
+    let mut backoff = MIN_BACKOFF;
     let mut lost = false;
     loop {
-        match client.get_async_pubsub().await {
-            Ok(mut pubsub) => match pubsub.psubscribe(format!("{PREFIX}*")).await {
-                Ok(()) => {
-                    subscribed.store(true, Ordering::Relaxed);
-                    backoff = Duration::from_millis(200);
-                    if lost {
-                        tracing::info!("Redis bus is back; pages resync from storage");
-                        local.resync_all();
-                    }
-                    let mut messages = pubsub.on_message();
-                    while let Some(message) = messages.next().await {
-                        let Ok(payload) = message.get_payload::<String>() else { continue };
-                        match serde_json::from_str::<FeedEvent>(&payload) {
-                            Ok(event) => local.publish(event),
-                            Err(e) => tracing::warn!(error = %e, "unreadable event on the Redis bus"),
-                        }
-                    }
+        match subscribe(&client).await {
+            Ok((sink, stream)) => {
+                status.subscribed.store(true, Ordering::Relaxed);
+                backoff = MIN_BACKOFF;
+                if lost {
+                    tracing::info!("Redis bus is back; pages resync from storage");
+                    local.resync_all();
                 }
-                Err(e) => tracing::warn!(error = %e, "cannot subscribe on Redis"),
-            },
-            Err(e) => tracing::debug!(error = %e, "cannot reach Redis"),
+                listen(sink, stream, &local, &instance).await;
+            }
+            Err(e) => tracing::debug!(error = %e, "cannot subscribe on Redis"),
         }
-        if !lost || subscribed.load(Ordering::Relaxed) {
+        if !lost || status.subscribed.load(Ordering::Relaxed) {
             tracing::warn!("Redis bus lost; serving this instance's pages alone and reconnecting");
         }
-        subscribed.store(false, Ordering::Relaxed);
+        status.subscribed.store(false, Ordering::Relaxed);
         lost = true;
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+/// Hands on what the subscription hears until the connection ends or stops answering PINGs.
+async fn listen(mut sink: PubSubSink, mut stream: PubSubStream, local: &LocalBus, instance: &str) {
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            message = stream.next() => {
+                let Some(message) = message else { return };
+                let Ok(payload) = message.get_payload::<String>() else { continue };
+                if message.get_channel_name() == RESYNC_CHANNEL {
+                    if payload != instance {
+                        tracing::info!("another instance could not publish for a while; pages resync from storage");
+                        local.resync_all();
+                    }
+                    continue;
+                }
+                match serde_json::from_str::<Relayed>(&payload) {
+                    // Delivered locally when it was published.
+                    Ok(relayed) if relayed.from == instance => {}
+                    Ok(relayed) => local.publish(relayed.event),
+                    Err(e) => tracing::warn!(error = %e, "unreadable event on the Redis bus"),
+                }
+            }
+            _ = ping.tick() => {
+                match tokio::time::timeout(DEADLINE, sink.ping::<redis::Value>()).await {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => {
+                        tracing::warn!(error = %e, "Redis subscription failed its PING");
+                        return;
+                    }
+                    Err(_) => {
+                        tracing::warn!("Redis subscription did not answer a PING in time");
+                        return;
+                    }
+                }
+            }
+        }
     }
 }

@@ -21,10 +21,12 @@ use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
+use app::events::FeedEvent;
 use app::live::{FEED_LENGTH, ServerMessage};
 
-use crate::bus::BusMessage;
+use crate::bus::{BusMessage, Newest};
 use crate::state::AppState;
+use crate::storage::StorageError;
 
 pub use limits::ConnectionLimits;
 
@@ -127,7 +129,7 @@ impl Sent {
 /// not what the page shows. The page merges by id and keeps the newest ten, so the newest ten is exactly what it
 /// needs, however long it was away and whatever order ids arrived in.
 async fn catch_up(app: &AppState, socket: &mut WebSocket, streamer_id: &str, sent: &mut Sent) -> bool {
-    let events = match app.db.recent_events(streamer_id, FEED_LENGTH as i64).await {
+    let events = match newest(app, streamer_id).await {
         Ok(events) => events,
         Err(e) => {
             tracing::error!(error = %e, "cannot read events for a catch-up");
@@ -135,7 +137,7 @@ async fn catch_up(app: &AppState, socket: &mut WebSocket, streamer_id: &str, sen
         }
     };
     // Oldest first, as the protocol promises, so a page applying them one by one ends on the newest.
-    let events: Vec<_> = events.into_iter().rev().filter(|e| !sent.contains(e.id)).collect();
+    let events: Vec<_> = events.into_iter().filter(|e| !sent.contains(e.id)).collect();
     let ids: Vec<i64> = events.iter().map(|e| e.id).collect();
     if !send(socket, &ServerMessage::Catchup { events }).await {
         return false;
@@ -144,6 +146,21 @@ async fn catch_up(app: &AppState, socket: &mut WebSocket, streamer_id: &str, sen
         sent.record(id);
     }
     true
+}
+
+/// The streamer's newest [`FEED_LENGTH`] events, oldest first: from what the bus remembers when it can, else
+/// from storage, read once however many pages ask at the same moment (see `bus::recent`).
+async fn newest(app: &AppState, streamer_id: &str) -> Result<Vec<FeedEvent>, StorageError> {
+    let local = app.bus.local();
+    if let Newest::Remembered(events) = local.newest(streamer_id) {
+        return Ok(events);
+    }
+    let load = local.begin_load(streamer_id).await;
+    if let Newest::Remembered(events) = local.newest(streamer_id) {
+        return Ok(events);
+    }
+    let stored = app.db.recent_events(streamer_id, FEED_LENGTH as i64).await?;
+    Ok(local.loaded(streamer_id, load, stored))
 }
 
 async fn serve(app: AppState, mut socket: WebSocket, streamer_id: String, after: Option<i64>) {
@@ -181,7 +198,10 @@ async fn serve(app: AppState, mut socket: WebSocket, streamer_id: String, after:
                     }
                 }
                 Err(RecvError::Lagged(missed)) => {
-                    tracing::info!(missed, streamer = %streamer_id, "slow feed client resynced from storage");
+                    // The backlog left in the channel is older than what the catch-up sends (the newest events),
+                    // so it is skipped: a page shows only the newest ten.
+                    events = events.resubscribe();
+                    tracing::info!(missed, streamer = %streamer_id, "slow feed client caught up");
                     if !catch_up(&app, &mut socket, &streamer_id, &mut sent).await {
                         break;
                     }

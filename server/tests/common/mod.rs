@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 mod database;
+pub mod proxy;
 
 use std::net::SocketAddr;
 use std::time::Duration;
