@@ -28,6 +28,7 @@ async fn plan(app: &TestApp, clients: usize, streamers: usize, rate: u32, secs: 
         settle: Duration::from_millis(300),
         max_in_flight: 16,
         secret: EVENTSUB_SECRET.into(),
+        storm: false,
     }
 }
 
@@ -70,6 +71,23 @@ async fn every_client_gets_every_event_of_its_streamer_exactly_once() {
     assert_eq!(value["delivery"]["missing"], 0);
     assert!(value["latency_ms"]["p99"].is_number(), "{json}");
     assert!(value["pages"].is_null(), "no pages were asked for");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reconnect_storm_reads_storage_once_per_streamer() {
+    let app = TestApp::start().await;
+    // 30 clients: sev's default cap is 32 feeds per address, and every client comes from loopback.
+    let mut plan = plan(&app, 30, 3, 30, 1).await;
+    plan.storm = true;
+    let report = run(&plan).await.unwrap();
+    let table = report.table();
+    assert!(report.ok, "{table}");
+    let storm = report.storm.clone().expect("the storm ran");
+    assert_eq!((storm.sockets, storm.caught_up, storm.failed), (30, 30, 0), "{table}");
+    // The first page of each streamer loads its newest events; the other 27 are answered from memory.
+    assert_eq!(storm.from_storage, Some(3), "{table}");
+    assert_eq!(storm.from_memory, Some(27), "{table}");
+    assert!(table.contains("storm"), "{table}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -136,11 +136,15 @@ impl Clients {
     }
 }
 
-/// The feed URL of `streamer_id` on `target` (http → ws).
-fn feed_url(target: &url::Url, streamer_id: &str) -> String {
+/// A target's base URL with the WebSocket scheme (http → ws), without a trailing slash.
+pub(super) fn ws_base(target: &url::Url) -> String {
     let base = target.as_str().trim_end_matches('/');
-    let base = base.strip_prefix("http").map(|rest| format!("ws{rest}")).unwrap_or_else(|| base.to_string());
-    format!("{base}{}", socket_path(streamer_id, None))
+    base.strip_prefix("http").map(|rest| format!("ws{rest}")).unwrap_or_else(|| base.to_string())
+}
+
+/// The feed URL of `streamer_id` on `target`.
+fn feed_url(target: &url::Url, streamer_id: &str) -> String {
+    format!("{}{}", ws_base(target), socket_path(streamer_id, None))
 }
 
 /// Opens every client and returns once each has connected or failed to.
@@ -183,7 +187,7 @@ pub async fn open(plan: &Plan, run: &str, ledger: Arc<Ledger>, stop: watch::Rece
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-async fn connect(url: &str, origin: &str) -> Result<Socket, Connection> {
+pub(super) async fn connect(url: &str, origin: &str) -> Result<Socket, Connection> {
     let mut request = url.into_client_request().map_err(|e| Connection::Failed(format!("{url}: {e}")))?;
     let origin = HeaderValue::from_str(origin).map_err(|_| Connection::Failed(format!("bad origin {origin:?}")))?;
     request.headers_mut().insert(http::header::ORIGIN, origin);

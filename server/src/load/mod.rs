@@ -16,6 +16,7 @@ mod pages;
 mod report;
 mod scrape;
 mod setup;
+mod storm;
 mod webhooks;
 
 use std::sync::Arc;
@@ -73,6 +74,10 @@ pub struct LoadArgs {
     /// Login prefix of the streamers used (`loadstreamer0`, `loadstreamer1`, …).
     #[arg(long, default_value = "loadstreamer")]
     pub streamer_prefix: String,
+    /// After the run, a reconnect storm: as many resuming sockets as --clients, opened at once, each timed until
+    /// its catch-up arrives (what happens when an instance stops and its pages move to the others).
+    #[arg(long)]
+    pub storm: bool,
     /// Print the result as JSON on stdout instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -109,6 +114,8 @@ pub struct Plan {
     pub settle: Duration,
     pub max_in_flight: usize,
     pub secret: String,
+    /// Ends with a reconnect storm.
+    pub storm: bool,
 }
 
 /// More events than this would make the ledger (a few bytes per event) unreasonably large.
@@ -196,6 +203,7 @@ pub async fn prepare(settings: &Settings, args: &LoadArgs) -> Result<Plan, LoadE
         settle: Duration::from_secs(args.settle_secs),
         max_in_flight: args.max_in_flight,
         secret,
+        storm: args.storm,
     })
 }
 
@@ -236,6 +244,10 @@ pub async fn run(plan: &Plan) -> Result<LoadReport, LoadError> {
     let outcomes = clients.finish().await;
     let mut report = report::build(plan, &ledger, &sent, &outcomes, &memory_before, &memory_after);
     report.add_pages(plan, &pages);
+    if plan.storm {
+        progress(format_args!("reconnect storm: {} resuming sockets at once", plan.clients));
+        report.add_storm(storm::run(plan, &http).await);
+    }
     Ok(report)
 }
 

@@ -27,6 +27,9 @@ pub struct LoadReport {
     /// `None` when no pages were asked for (`--page-rate 0`).
     #[serde(default)]
     pub pages: Option<PagesReport>,
+    /// `None` unless asked for (`--storm`).
+    #[serde(default)]
+    pub storm: Option<super::storm::StormReport>,
     pub memory: Vec<Memory>,
     pub hints: Vec<String>,
 }
@@ -258,13 +261,14 @@ pub fn build(
         delivery,
         latency_ms,
         pages: None,
+        storm: None,
         memory,
         hints,
     }
 }
 
 /// Percentiles of a latency histogram in microseconds, as milliseconds.
-fn latency_of(h: &hdrhistogram::Histogram<u64>) -> Option<Latency> {
+pub(super) fn latency_of(h: &hdrhistogram::Histogram<u64>) -> Option<Latency> {
     (!h.is_empty()).then(|| Latency {
         samples: h.len(),
         p50: ms(h.value_at_quantile(0.50)),
@@ -350,6 +354,12 @@ impl LoadReport {
         self.pages = Some(report);
     }
 
+    /// Adds the reconnect storm; a page left without its catch-up makes the run not ok.
+    pub fn add_storm(&mut self, storm: super::storm::StormReport) {
+        self.ok &= storm.failed == 0;
+        self.storm = Some(storm);
+    }
+
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("a report serializes")
     }
@@ -429,6 +439,25 @@ impl LoadReport {
                 ),
             );
         }
+        if let Some(storm) = &self.storm {
+            let latency = match &storm.latency_ms {
+                Some(l) => format!("p50 {} ms, p99 {} ms, max {} ms", l.p50, l.p99, l.max),
+                None => "none caught up".into(),
+            };
+            let count = |n: Option<u64>| n.map_or("?".to_string(), |n| n.to_string());
+            row(
+                "storm",
+                format!(
+                    "{}/{} caught up in {} ms ({latency}), failed {}; catch-ups from storage {}, from memory {}",
+                    storm.caught_up,
+                    storm.sockets,
+                    storm.total_ms,
+                    storm.failed,
+                    count(storm.from_storage),
+                    count(storm.from_memory)
+                ),
+            );
+        }
         for m in &self.memory {
             let per_client = m.bytes_per_client.map(|b| format!("{:.1} KiB", b as f64 / 1024.0));
             let fds = match (m.open_fds_before, m.open_fds_after) {
@@ -490,6 +519,7 @@ mod tests {
             settle: Duration::ZERO,
             max_in_flight: 4,
             secret: "secret-secret".into(),
+            storm: false,
         }
     }
 
@@ -536,8 +566,18 @@ mod tests {
     #[test]
     fn memory_per_client_is_the_growth_over_the_clients_of_that_target() {
         let ledger = Ledger::new(4, 2);
-        let before = Sample { resident_memory_bytes: Some(10_000_000), open_fds: Some(20), open_websockets: Some(0) };
-        let after = Sample { resident_memory_bytes: Some(10_200_000), open_fds: Some(22), open_websockets: Some(2) };
+        let before = Sample {
+            resident_memory_bytes: Some(10_000_000),
+            open_fds: Some(20),
+            open_websockets: Some(0),
+            ..Sample::default()
+        };
+        let after = Sample {
+            resident_memory_bytes: Some(10_200_000),
+            open_fds: Some(22),
+            open_websockets: Some(2),
+            ..Sample::default()
+        };
         let outcomes = [client(0, &[]), client(1, &[])];
         let report = build(&plan(2), &ledger, &Sent::default(), &outcomes, &[before], &[after]);
         assert_eq!(report.memory[0].bytes_per_client, Some(100_000));

@@ -1,4 +1,5 @@
-//! Reading a target's `/metrics` for what the operating system says about it: memory, open files, open sockets.
+//! Reading a target's `/metrics` for what the operating system says about it (memory, open files, open sockets)
+//! and where its catch-ups came from.
 
 use futures_util::future::join_all;
 use url::Url;
@@ -9,6 +10,8 @@ pub struct Sample {
     pub resident_memory_bytes: Option<u64>,
     pub open_fds: Option<u64>,
     pub open_websockets: Option<u64>,
+    pub catchups_from_memory: Option<u64>,
+    pub catchups_from_storage: Option<u64>,
 }
 
 /// Reads the gauges from Prometheus's text format.
@@ -23,6 +26,8 @@ pub fn parse(text: &str) -> Sample {
             "process_resident_memory_bytes" => sample.resident_memory_bytes = value,
             "process_open_fds" => sample.open_fds = value,
             "sev_open_websockets" => sample.open_websockets = value,
+            "sev_catchups_total{source=\"memory\"}" => sample.catchups_from_memory = value,
+            "sev_catchups_total{source=\"storage\"}" => sample.catchups_from_storage = value,
             _ => {}
         }
     }
@@ -55,10 +60,17 @@ mod tests {
                     process_resident_memory_bytes 48234496\n\
                     process_open_fds 142\n\
                     sev_open_websockets 100\n\
+                    sev_catchups_total{source=\"memory\"} 12\n\
                     sev_webhooks_total{outcome=\"stored\"} 7\n";
         assert_eq!(
             parse(text),
-            Sample { resident_memory_bytes: Some(48_234_496), open_fds: Some(142), open_websockets: Some(100) }
+            Sample {
+                resident_memory_bytes: Some(48_234_496),
+                open_fds: Some(142),
+                open_websockets: Some(100),
+                catchups_from_memory: Some(12),
+                catchups_from_storage: None,
+            }
         );
         assert_eq!(parse("sev_open_websockets 3\n"), Sample { open_websockets: Some(3), ..Sample::default() });
     }
