@@ -46,9 +46,16 @@ pub enum BusMessage {
     Resync,
 }
 
+/// Resolves once the event reached the other instances (true) or could not (false); `None` when there are no
+/// other instances to reach.
+pub type Confirmation = Option<tokio::sync::oneshot::Receiver<bool>>;
+
 pub trait EventBus: Send + Sync + 'static {
-    /// Hands an event to every current subscriber of its streamer, on every instance.
-    fn publish(&self, event: FeedEvent);
+    /// Hands an event to every current subscriber of its streamer, on every instance. This instance's pages have
+    /// it when this returns; the confirmation says when the others do, so a webhook can be acknowledged only
+    /// once the event is beyond this process (an instance killed right after answering Twitch then loses no
+    /// page's event).
+    fn publish(&self, event: FeedEvent) -> Confirmation;
     /// Receives the streamer's events from now on.
     fn subscribe(&self, streamer_id: &str) -> broadcast::Receiver<BusMessage>;
     /// This instance's own subscribers, and what it remembers of their streamers' newest events.
@@ -165,7 +172,7 @@ impl Channel {
 }
 
 impl EventBus for LocalBus {
-    fn publish(&self, event: FeedEvent) {
+    fn publish(&self, event: FeedEvent) -> Confirmation {
         // Serialized before taking the lock, which every page's subscribe and every publish share.
         let streamer = event.streamer_id.clone();
         let published = Arc::new(Published::new(event));
@@ -177,6 +184,7 @@ impl EventBus for LocalBus {
                 channels.remove(&streamer);
             }
         }
+        None
     }
 
     fn subscribe(&self, streamer_id: &str) -> broadcast::Receiver<BusMessage> {

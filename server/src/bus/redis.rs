@@ -19,11 +19,11 @@ use futures_util::StreamExt;
 use redis::aio::{MultiplexedConnection, PubSubSink, PubSubStream};
 use redis::{AsyncCommands, AsyncConnectionConfig};
 use serde::{Deserialize, Serialize};
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, oneshot};
 
 use app::events::FeedEvent;
 
-use super::{BusMessage, EventBus, LocalBus};
+use super::{BusMessage, Confirmation, EventBus, LocalBus};
 
 /// Event channels are this prefix plus the streamer id.
 const PREFIX: &str = "sev:events:";
@@ -47,6 +47,12 @@ struct Relayed {
     event: FeedEvent,
 }
 
+/// An event waiting for Redis, and who to tell once it is published.
+struct Outgoing {
+    event: FeedEvent,
+    confirm: oneshot::Sender<bool>,
+}
+
 /// The state the health check and the metrics read.
 #[derive(Default)]
 struct Status {
@@ -60,7 +66,7 @@ struct Status {
 
 pub struct RedisBus {
     local: Arc<LocalBus>,
-    outbox: mpsc::Sender<FeedEvent>,
+    outbox: mpsc::Sender<Outgoing>,
     status: Arc<Status>,
 }
 
@@ -78,12 +84,15 @@ impl RedisBus {
 }
 
 impl EventBus for Arc<RedisBus> {
-    fn publish(&self, event: FeedEvent) {
-        self.local.publish(event.clone());
-        if let Err(mpsc::error::TrySendError::Full(_)) = self.outbox.try_send(event) {
+    fn publish(&self, event: FeedEvent) -> Confirmation {
+        let _ = self.local.publish(event.clone());
+        let (confirm, confirmed) = oneshot::channel();
+        if let Err(mpsc::error::TrySendError::Full(_)) = self.outbox.try_send(Outgoing { event, confirm }) {
             self.status.dropped.fetch_add(1, Ordering::Relaxed);
             self.status.owed.store(true, Ordering::Relaxed);
         }
+        // Dropped unanswered (a full queue): the receiver sees an error, which counts as not published.
+        Some(confirmed)
     }
 
     fn subscribe(&self, streamer_id: &str) -> broadcast::Receiver<BusMessage> {
@@ -133,7 +142,7 @@ async fn send(
 /// Publishes queued events in order. After a failure it stops publishing events one by one: it waits, drops
 /// what queued meanwhile (those are in storage and on this instance's pages), and tries to tell the others to
 /// resync; once that works, events flow again.
-async fn publisher(client: redis::Client, mut queue: mpsc::Receiver<FeedEvent>, status: Arc<Status>, instance: String) {
+async fn publisher(client: redis::Client, mut queue: mpsc::Receiver<Outgoing>, status: Arc<Status>, instance: String) {
     let mut connection = None;
     let mut backoff = MIN_BACKOFF;
     loop {
@@ -153,10 +162,12 @@ async fn publisher(client: redis::Client, mut queue: mpsc::Receiver<FeedEvent>, 
             }
             continue;
         }
-        let Some(event) = queue.recv().await else { return };
+        let Some(Outgoing { event, confirm }) = queue.recv().await else { return };
         let channel = format!("{PREFIX}{}", event.streamer_id);
         let payload = serde_json::to_string(&Relayed { from: instance.clone(), event }).unwrap_or_default();
-        if let Err(e) = send(&client, &mut connection, &channel, &payload).await {
+        let sent = send(&client, &mut connection, &channel, &payload).await;
+        let _ = confirm.send(sent.is_ok());
+        if let Err(e) = sent {
             tracing::warn!(error = %e, "Redis publish failed; the other instances will resync once it works");
             status.owed.store(true, Ordering::Relaxed);
         }
@@ -223,7 +234,9 @@ async fn listen(mut sink: PubSubSink, mut stream: PubSubStream, local: &LocalBus
                 match serde_json::from_str::<Relayed>(&payload) {
                     // Delivered locally when it was published.
                     Ok(relayed) if relayed.from == instance => {}
-                    Ok(relayed) => local.publish(relayed.event),
+                    Ok(relayed) => {
+                        let _ = local.publish(relayed.event);
+                    }
                     Err(e) => tracing::warn!(error = %e, "unreadable event on the Redis bus"),
                 }
             }

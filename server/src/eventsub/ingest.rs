@@ -1,11 +1,14 @@
 //! Accepting a verified message: deduplicate it durably, store the event, then publish it. Storing happens before
 //! the answer, so an acknowledged event is never lost; the fan-out to pages happens in each socket's own task.
 
+use std::time::Duration;
+
 use serde_json::Value;
 
 use app::events::{Event, FeedEvent, event_time_ms};
 use twitch::eventsub::Envelope;
 
+use crate::bus::Confirmation;
 use crate::metrics::WebhookOutcome;
 use crate::state::AppState;
 use crate::storage::{NewEvent, StorageError, Stored, now, now_ms};
@@ -114,7 +117,7 @@ pub async fn notification(
             // Stored before, but perhaps never published: the first attempt may have stopped between its commit
             // and its publish. Publishing again is harmless, since pages skip ids they have.
             if let Some(stored) = app.db.event_of_message(message_id).await? {
-                app.bus.publish(stored);
+                confirmed(app.bus.publish(stored)).await;
             }
             tracing::debug!(message_id, "duplicate EventSub message ignored");
             return Ok(WebhookOutcome::Duplicate);
@@ -133,10 +136,21 @@ pub async fn notification(
         occurred_at_ms,
     };
     tracing::info!(id = feed_event.id, kind = %sub.kind, streamer = %streamer_id, "event stored");
-    // Publishing hands the event to a broadcast channel and never waits for a subscriber, so it cannot hold up
-    // the acknowledgement.
-    app.bus.publish(feed_event);
+    // This instance's pages have it at once; the answer to Twitch waits (briefly) for the other instances too.
+    confirmed(app.bus.publish(feed_event)).await;
     Ok(WebhookOutcome::Stored)
+}
+
+/// The longest a webhook's answer waits for the shared bus. Past it (Redis slow or gone) the answer goes anyway:
+/// the event is stored, and the other instances' pages get it when the bus tells them to resync.
+const PUBLISH_WAIT: Duration = Duration::from_millis(1500);
+
+/// Waits for the other instances to have the event, so that this process dying right after answering Twitch
+/// cannot leave their pages without it.
+async fn confirmed(confirmation: Confirmation) {
+    if let Some(confirmation) = confirmation {
+        let _ = tokio::time::timeout(PUBLISH_WAIT, confirmation).await;
+    }
 }
 
 /// Best effort: when even this fails, the message id expires with the others and the event is lost only if Twitch
