@@ -16,20 +16,7 @@ async fn plan(app: &TestApp, clients: usize, streamers: usize, rate: u32, secs: 
     let target = Url::parse(&app.base).unwrap();
     let logins: Vec<String> = (0..streamers).map(|i| format!("loadstreamer{i}")).collect();
     let streamers = set_up_streamers(&target, &app.state().db, &logins).await.expect("the streamers are set up");
-    Plan {
-        targets: vec![target],
-        origin: None,
-        streamers,
-        clients,
-        rate,
-        page_rate: 0,
-        duration: Duration::from_secs(secs),
-        drain: Duration::from_secs(5),
-        settle: Duration::from_millis(300),
-        max_in_flight: 16,
-        secret: EVENTSUB_SECRET.into(),
-        storm: false,
-    }
+    common::load_plan(vec![target], streamers, clients, rate, secs)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

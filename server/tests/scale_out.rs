@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -14,59 +13,11 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use app::live::{ServerMessage, socket_path};
+use common::redis::ThrowawayRedis;
 use common::{Options, TestApp, bare_client};
 use twitch_mock::{payloads, user_id_for};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-/// A redis-server of the test's own on a free port.
-struct ThrowawayRedis {
-    port: u16,
-    child: Option<Child>,
-}
-
-impl ThrowawayRedis {
-    async fn start() -> ThrowawayRedis {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut redis = ThrowawayRedis { port, child: None };
-        redis.resume().await;
-        redis
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-
-    async fn resume(&mut self) {
-        let child = Command::new(std::env::var("REDIS_SERVER").unwrap_or_else(|_| "redis-server".into()))
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server must be installed (scripts/test installs it)");
-        self.child = Some(child);
-        for _ in 0..100 {
-            if TcpStream::connect(("127.0.0.1", self.port)).await.is_ok() {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("redis-server did not start");
-    }
-
-    fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Drop for ThrowawayRedis {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
 
 async fn open_feed(base: &str, streamer_id: &str) -> Socket {
     let url = format!("{}{}", base.replace("http://", "ws://"), socket_path(streamer_id, Some(0)));
@@ -180,11 +131,7 @@ async fn a_redis_outage_loses_nothing_and_shows_nothing_twice() {
     let stored: Vec<i64> = app.state().db.recent_events(&panda, 10).await.unwrap().iter().rev().map(|e| e.id).collect();
     assert_eq!(stored.len(), 6);
     for (name, socket) in [("A", &mut on_a), ("B", &mut on_b)] {
-        let mut seen = ids_within(socket, Duration::from_secs(2)).await;
-        let count = seen.len();
-        seen.sort();
-        seen.dedup();
-        assert_eq!(seen.len(), count, "instance {name} showed an event twice");
+        let seen = common::each_once(name, ids_within(socket, Duration::from_secs(2)).await);
         assert_eq!(seen, stored, "instance {name} missed events");
     }
 }
@@ -224,11 +171,7 @@ async fn after_a_redis_outage_each_page_gets_the_events_the_other_instance_store
     redis.resume().await;
 
     for (name, socket) in [("A", &mut on_a), ("B", &mut on_b)] {
-        let mut seen = ids_within(socket, Duration::from_secs(5)).await;
-        let count = seen.len();
-        seen.sort();
-        seen.dedup();
-        assert_eq!(seen.len(), count, "instance {name}'s page showed an event twice");
+        let seen = common::each_once(name, ids_within(socket, Duration::from_secs(5)).await);
         assert_eq!(seen, stored, "instance {name}'s page lacks an event stored by the other instance");
     }
 }
@@ -282,12 +225,8 @@ async fn a_blackholed_redis_delays_no_local_page_shows_in_readiness_and_loses_no
     collect(&mut on_b, &mut seen_b, Duration::from_secs(3)).await;
     let stored: Vec<i64> = app.state().db.recent_events(&panda, 10).await.unwrap().iter().rev().map(|e| e.id).collect();
     assert_eq!(stored.len(), 3);
-    for (name, mut seen) in [("A", seen_a), ("B", seen_b)] {
-        let count = seen.len();
-        seen.sort();
-        seen.dedup();
-        assert_eq!(seen.len(), count, "instance {name}'s page showed an event twice");
-        assert_eq!(seen, stored, "instance {name}'s page lacks an event");
+    for (name, seen) in [("A", seen_a), ("B", seen_b)] {
+        assert_eq!(common::each_once(name, seen), stored, "instance {name}'s page lacks an event");
     }
 }
 

@@ -102,6 +102,9 @@ pub enum LoadError {
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub targets: Vec<Url>,
+    /// Where the webhooks go, when not to `targets` (empty): a fault test sends them to an instance it kills,
+    /// and keeps the clients on the one that survives.
+    pub webhook_targets: Vec<Url>,
     /// `None`: each target's own origin.
     pub origin: Option<String>,
     pub streamers: Vec<Streamer>,
@@ -125,6 +128,11 @@ impl Plan {
     /// Webhooks the run sends.
     pub fn total_events(&self) -> u64 {
         u64::from(self.rate) * self.duration.as_secs()
+    }
+
+    /// The instances the webhooks go to.
+    pub fn webhook_targets(&self) -> &[Url] {
+        if self.webhook_targets.is_empty() { &self.targets } else { &self.webhook_targets }
     }
 
     /// The Origin header for WebSockets on `target`.
@@ -193,6 +201,7 @@ pub async fn prepare(settings: &Settings, args: &LoadArgs) -> Result<Plan, LoadE
     let streamers = set_up_streamers(&targets[0], &db, &logins).await?;
     Ok(Plan {
         targets,
+        webhook_targets: Vec::new(),
         origin: args.origin.clone(),
         streamers,
         clients: args.clients,

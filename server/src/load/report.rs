@@ -509,6 +509,7 @@ mod tests {
             |i: usize| Streamer { login: format!("s{i}"), id: i.to_string(), subscription_id: format!("sub{i}") };
         Plan {
             targets: vec![url::Url::parse("http://127.0.0.1:3000").unwrap()],
+            webhook_targets: Vec::new(),
             origin: None,
             streamers: vec![streamer(0), streamer(1)],
             clients,

@@ -77,7 +77,7 @@ impl Template {
 /// Sends every webhook of the plan, then waits for the last answers.
 pub async fn send(plan: &Plan, http: &reqwest::Client, run: &str, ledger: Arc<Ledger>) -> Sent {
     let callbacks: Vec<String> =
-        plan.targets.iter().map(|t| format!("{}{CALLBACK_PATH}", t.as_str().trim_end_matches('/'))).collect();
+        plan.webhook_targets().iter().map(|t| format!("{}{CALLBACK_PATH}", t.as_str().trim_end_matches('/'))).collect();
     let templates: Arc<Vec<Template>> =
         Arc::new(plan.streamers.iter().map(|s| Template::new(s, &callbacks[0])).collect());
     let outcome = Arc::new(Mutex::new(Sent::default()));

@@ -5,6 +5,7 @@
 
 mod database;
 pub mod proxy;
+pub mod redis;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -35,6 +36,8 @@ pub struct Options {
     /// Changes the validated settings, for what no flag can set in a test (e.g. hashed asset names, which
     /// depend on a file next to the binary).
     pub adjust: Option<fn(&mut sev::config::Settings)>,
+    /// Where sev reaches a PostgreSQL test database (a proxy's address); the test itself connects directly.
+    pub database_through: Option<SocketAddr>,
 }
 
 impl Default for Options {
@@ -45,6 +48,7 @@ impl Default for Options {
             redis_url: None,
             extra_args: Vec::new(),
             adjust: None,
+            database_through: None,
         }
     }
 }
@@ -108,10 +112,16 @@ impl TestApp {
 
     /// The command line of an instance on `addr` sharing this one's database, mock Twitch and Redis.
     fn cli_for(&self, addr: SocketAddr) -> Cli {
+        let mut args = vec!["sev".to_string()];
+        args.extend(self.args_for(addr));
+        Cli::try_parse_from(args).unwrap()
+    }
+
+    /// The settings of an instance on `addr` sharing this one's database, mock Twitch and Redis, as flags.
+    fn args_for(&self, addr: SocketAddr) -> Vec<String> {
         let mock = format!("http://{}", self.mock_addr);
         let mut args = vec![
-            "sev".to_string(),
-            format!("--database-url={}", self.db_url),
+            format!("--database-url={}", self.sev_database_url()),
             format!("--public-url=http://{addr}"),
             format!("--site-addr={addr}"),
             format!("--twitch-client-id={CLIENT_ID}"),
@@ -129,7 +139,52 @@ impl TestApp {
             args.push(format!("--redis-url={url}"));
         }
         args.extend(self.options.extra_args.iter().cloned());
-        Cli::try_parse_from(args).unwrap()
+        args
+    }
+
+    /// The database URL sev is given: the test's own, or through `Options::database_through`.
+    fn sev_database_url(&self) -> String {
+        match self.options.database_through {
+            Some(through) if self.database.is_postgres() => {
+                let mut url = url::Url::parse(&self.db_url).unwrap();
+                url.set_ip_host(through.ip()).unwrap();
+                url.set_port(Some(through.port())).unwrap();
+                url.to_string()
+            }
+            _ => self.db_url.clone(),
+        }
+    }
+
+    /// Starts another instance beside this one as a process of the real `sev` binary, which a test can kill
+    /// with SIGKILL, reaching Redis at `redis_url` if given. Returns it, once it is ready, and its base URL.
+    pub async fn start_process(&self, redis_url: Option<&str>) -> (std::process::Child, String) {
+        let addr = TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap();
+        let mut args = self.args_for(addr);
+        if let Some(url) = redis_url {
+            args.retain(|a| !a.starts_with("--redis-url="));
+            args.push(format!("--redis-url={url}"));
+        }
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sev"))
+            .args(args)
+            .arg("serve")
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let base = format!("http://{addr}");
+        for _ in 0..300 {
+            if let Ok(r) = bare_client().get(format!("{base}/readyz")).send().await
+                && r.status() == 200
+            {
+                return (child, base);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("the sev process at {base} never became ready");
     }
 
     /// Starts another sev instance beside this one: same database, mock Twitch, secrets and Redis, its own port
@@ -311,4 +366,39 @@ pub async fn post_notification(
         request = request.header(name, value);
     }
     request.send().await.unwrap().status().as_u16()
+}
+
+/// The event ids a page received, sorted, after checking that none came twice.
+pub fn each_once(page: &str, mut seen: Vec<i64>) -> Vec<i64> {
+    let count = seen.len();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), count, "the page on instance {page} showed an event twice");
+    seen
+}
+
+/// A load of `rate` webhooks per second for `secs` seconds over `streamers` (set up already) on `targets`, with
+/// `clients` feed clients, signed with the test secret.
+pub fn load_plan(
+    targets: Vec<url::Url>,
+    streamers: Vec<sev::load::Streamer>,
+    clients: usize,
+    rate: u32,
+    secs: u64,
+) -> sev::load::Plan {
+    sev::load::Plan {
+        targets,
+        webhook_targets: Vec::new(),
+        origin: None,
+        streamers,
+        clients,
+        rate,
+        page_rate: 0,
+        duration: Duration::from_secs(secs),
+        drain: Duration::from_secs(5),
+        settle: Duration::from_millis(300),
+        max_in_flight: 16,
+        secret: EVENTSUB_SECRET.into(),
+        storm: false,
+    }
 }
