@@ -177,6 +177,25 @@ async fn database_slow_under_load() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgresql_restarted_under_load() {
+    // A server of the case's own, whichever database the rest of the suite runs on: restarting the shared one
+    // would cut the other tests' connections too.
+    let server = common::postgres::ThrowawayPostgres::start();
+    let cluster = Cluster::start(Options { postgres_admin: Some(server.admin_url()), ..Options::default() }).await;
+    let plan = cluster.plan(24, 12, 24, 5).await;
+    let fault = async {
+        tokio::time::sleep(plan.settle + FAULT_AT).await;
+        // Stopped (every connection cut), down for the fault's length, started again.
+        tokio::task::block_in_place(|| server.stop());
+        tokio::time::sleep(FAULT_FOR).await;
+        tokio::task::block_in_place(|| server.resume());
+        cluster.all_ready().await
+    };
+    let (report, recovery) = tokio::join!(run(&plan), fault);
+    ledger("PostgreSQL restart", &report.unwrap(), recovery);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_instance_killed_under_load_loses_no_acknowledged_event() {
     let cluster = Cluster::start(Options::default()).await;
     let (mut killed, killed_base) = cluster.app.start_process(None).await;

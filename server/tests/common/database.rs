@@ -17,7 +17,13 @@ enum Place {
 
 impl TestDatabase {
     pub async fn create() -> TestDatabase {
-        match std::env::var("SEV_TEST_POSTGRES") {
+        Self::create_on(None).await
+    }
+
+    /// A fresh database on the PostgreSQL server `admin` names, or else where `SEV_TEST_POSTGRES` says.
+    pub async fn create_on(admin: Option<&str>) -> TestDatabase {
+        let admin = admin.map(String::from).ok_or(()).or_else(|()| std::env::var("SEV_TEST_POSTGRES"));
+        match admin {
             Ok(admin) if !admin.is_empty() => {
                 let name = format!("sev_test_{}_{:016x}", std::process::id(), rand::random::<u64>());
                 let mut conn = PgConnection::connect(&admin)

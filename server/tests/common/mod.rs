@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 mod database;
+pub mod postgres;
 pub mod proxy;
 pub mod redis;
 
@@ -38,6 +39,8 @@ pub struct Options {
     pub adjust: Option<fn(&mut sev::config::Settings)>,
     /// Where sev reaches a PostgreSQL test database (a proxy's address); the test itself connects directly.
     pub database_through: Option<SocketAddr>,
+    /// The PostgreSQL server to run on (its admin URL), whatever `SEV_TEST_POSTGRES` says.
+    pub postgres_admin: Option<String>,
 }
 
 impl Default for Options {
@@ -49,6 +52,7 @@ impl Default for Options {
             extra_args: Vec::new(),
             adjust: None,
             database_through: None,
+            postgres_admin: None,
         }
     }
 }
@@ -85,7 +89,7 @@ impl TestApp {
     }
 
     pub async fn start_with(options: Options) -> TestApp {
-        let database = TestDatabase::create().await;
+        let database = TestDatabase::create_on(options.postgres_admin.as_deref()).await;
         let db_url = database.url.clone();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -133,6 +137,8 @@ impl TestApp {
             format!("--session-key={SESSION_KEY}"),
             "--log-filter=warn".to_string(),
             "--reconcile-interval-secs=3600".to_string(),
+            // Not `auto`: whether a hash.txt lies next to a test binary must not change what a test sees.
+            "--hash-files=false".to_string(),
             format!("--subscription-grace-secs={}", self.options.subscription_grace_secs),
         ];
         if let Some(url) = &self.options.redis_url {
@@ -153,6 +159,20 @@ impl TestApp {
             }
             _ => self.db_url.clone(),
         }
+    }
+
+    /// Makes `login` a streamer sev knows, as looking them up for a page does (without subscribing to
+    /// anything), and returns their id.
+    pub async fn known_streamer(&self, login: &str) -> String {
+        let p = twitch_mock::profile_for(login, "http://x");
+        let profile = app::models::StreamerProfile {
+            twitch_id: p.id.clone(),
+            login: p.login,
+            display_name: p.display_name,
+            profile_image_url: p.profile_image_url,
+        };
+        self.state().db.upsert_streamer(&profile, &p.broadcaster_type, sev::storage::now()).await.unwrap();
+        p.id
     }
 
     /// Starts another instance beside this one as a process of the real `sev` binary, which a test can kill
