@@ -264,7 +264,7 @@ async fn open_stalled_feed(app: &TestApp, streamer_id: &str) -> WebSocketStream<
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_client_does_not_slow_a_fast_one() {
     let app = TestApp::start().await;
-    let streamer = "4242";
+    let streamer = &app.known_streamer("stalled_watch").await;
     // Resuming makes the server answer with a catch-up, sent only once the socket is subscribed to the bus.
     let mut stalled = open_stalled_feed(&app, streamer).await;
     assert_eq!(next_message(&mut stalled).await, ServerMessage::Catchup { events: Vec::new() });
@@ -327,7 +327,7 @@ async fn a_stalled_client_does_not_slow_a_fast_one() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_foreign_or_missing_origin_and_a_bad_streamer_id_are_refused() {
     let app = TestApp::start().await;
-    let panda = user_id_for("pixel_panda");
+    let panda = app.known_streamer("pixel_panda").await;
     let evil = feed_request(&app, &panda, Some(0), Some("https://evil.example"));
     assert_eq!(refused_status(evil).await, StatusCode::FORBIDDEN);
     assert_eq!(refused_status(feed_request(&app, &panda, Some(0), None)).await, StatusCode::FORBIDDEN);
@@ -357,7 +357,7 @@ fn forwarded_feed(app: &TestApp, streamer_id: &str, client: &str) -> Request<()>
 async fn each_client_address_behind_a_trusted_proxy_gets_its_own_share_of_feeds() {
     let extra_args = vec!["--ws-max-per-address=2".to_string(), "--trusted-proxy-hops=1".to_string()];
     let app = TestApp::start_with(Options { extra_args, ..Options::default() }).await;
-    let panda = user_id_for("pixel_panda");
+    let panda = app.known_streamer("pixel_panda").await;
     let mut open = Vec::new();
     for _ in 0..2 {
         let (socket, _) = tokio_tungstenite::connect_async(forwarded_feed(&app, &panda, "198.51.100.1")).await.unwrap();
@@ -384,15 +384,33 @@ async fn each_client_address_behind_a_trusted_proxy_gets_its_own_share_of_feeds(
 async fn without_trusted_proxies_a_forged_forwarded_header_does_not_dodge_the_cap() {
     let extra_args = vec!["--ws-max-per-address=1".to_string()];
     let app = TestApp::start_with(Options { extra_args, ..Options::default() }).await;
-    let panda = user_id_for("pixel_panda");
+    let panda = app.known_streamer("pixel_panda").await;
     let (_first, _) = tokio_tungstenite::connect_async(forwarded_feed(&app, &panda, "198.51.100.1")).await.unwrap();
     assert_eq!(refused_status(forwarded_feed(&app, &panda, "198.51.100.2")).await, StatusCode::TOO_MANY_REQUESTS);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn feeds_of_made_up_streamers_are_refused_before_anything_is_held() {
+    let app = TestApp::start().await;
+    for id in 0..1000u64 {
+        let request = feed_request(&app, &(9_000_000_000 + id).to_string(), Some(0), Some(&app.base));
+        assert_eq!(refused_status(request).await, StatusCode::NOT_FOUND);
+    }
+    assert_eq!(app.state().bus.local().watched(), 0, "the bus holds nothing for them");
+    // A streamer sev knows is watched while its page is open, and forgotten by the bus once it closes.
+    let known = app.known_streamer("pixel_panda").await;
+    let mut feed = open_feed(&app, &known, Some(0)).await;
+    assert_eq!(next_message(&mut feed).await, ServerMessage::Catchup { events: Vec::new() });
+    assert_eq!(app.state().bus.local().watched(), 1);
+    drop(feed);
+    app.eventually("the closed feed's channel is dropped", || async { app.state().bus.local().watched() == 0 }).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stopping_the_server_closes_feeds_with_going_away_so_pages_reconnect_at_once() {
     let mut app = TestApp::start().await;
-    let mut feed = open_feed(&app, "4242", Some(0)).await;
+    let streamer = app.known_streamer("pixel_panda").await;
+    let mut feed = open_feed(&app, &streamer, Some(0)).await;
     assert_eq!(next_message(&mut feed).await, ServerMessage::Catchup { events: Vec::new() });
     app.server.take().unwrap().stop().await;
     let close = timeout(WAIT, async {

@@ -57,7 +57,7 @@ pub trait EventBus: Send + Sync + 'static {
     /// page's event).
     fn publish(&self, event: FeedEvent) -> Confirmation;
     /// Receives the streamer's events from now on.
-    fn subscribe(&self, streamer_id: &str) -> broadcast::Receiver<BusMessage>;
+    fn subscribe(&self, streamer_id: &str) -> Subscription;
     /// This instance's own subscribers, and what it remembers of their streamers' newest events.
     fn local(&self) -> &LocalBus;
     /// Whether the bus reaches the other instances; always true in-process.
@@ -83,10 +83,50 @@ struct Channel {
 /// One broadcast channel per watched streamer, in this process.
 #[derive(Default)]
 pub struct LocalBus {
-    channels: Mutex<HashMap<String, Channel>>,
+    /// Shared with each [`Subscription`], which removes its streamer's entry when it is the last one to go.
+    channels: Arc<Mutex<HashMap<String, Channel>>>,
     /// Catch-ups answered from memory and from storage, for `/metrics`.
     catchups_from_memory: AtomicU64,
     catchups_from_storage: AtomicU64,
+}
+
+/// A page's receiver of one streamer's events. The bus holds a channel (and the streamer's newest events) only
+/// while someone subscribes: the last subscription to go takes the entry with it, so ids nobody watches cost
+/// nothing, however many were opened and closed.
+pub struct Subscription {
+    receiver: broadcast::Receiver<BusMessage>,
+    streamer_id: String,
+    channels: Arc<Mutex<HashMap<String, Channel>>>,
+}
+
+impl Subscription {
+    /// The same subscription from now on, skipping whatever waits in this one.
+    pub fn resubscribe(&mut self) {
+        self.receiver = self.receiver.resubscribe();
+    }
+}
+
+impl std::ops::Deref for Subscription {
+    type Target = broadcast::Receiver<BusMessage>;
+    fn deref(&self) -> &Self::Target {
+        &self.receiver
+    }
+}
+
+impl std::ops::DerefMut for Subscription {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.receiver
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        let Ok(mut channels) = self.channels.lock() else { return };
+        // Under the lock no one can subscribe meanwhile; this receiver still counts until it is dropped.
+        if channels.get(&self.streamer_id).is_some_and(|c| c.sender.receiver_count() <= 1) {
+            channels.remove(&self.streamer_id);
+        }
+    }
 }
 
 /// A catch-up's answer and where it came from.
@@ -187,9 +227,10 @@ impl EventBus for LocalBus {
         None
     }
 
-    fn subscribe(&self, streamer_id: &str) -> broadcast::Receiver<BusMessage> {
+    fn subscribe(&self, streamer_id: &str) -> Subscription {
         let mut channels = self.channels.lock().expect("bus lock poisoned");
-        channels.entry(streamer_id.to_string()).or_insert_with(Channel::new).sender.subscribe()
+        let receiver = channels.entry(streamer_id.to_string()).or_insert_with(Channel::new).sender.subscribe();
+        Subscription { receiver, streamer_id: streamer_id.to_string(), channels: Arc::clone(&self.channels) }
     }
 
     fn local(&self) -> &LocalBus {
@@ -235,11 +276,18 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_channel_without_subscribers_is_dropped() {
+    async fn a_channel_goes_with_its_last_subscriber() {
         let bus = LocalBus::default();
-        drop(bus.subscribe("a"));
-        bus.publish(event(1, "a"));
-        assert!(bus.channels.lock().unwrap().is_empty());
-        bus.publish(event(2, "nobody"));
+        let (first, second) = (bus.subscribe("a"), bus.subscribe("a"));
+        drop(first);
+        assert_eq!(bus.watched(), 1, "one subscriber is left");
+        drop(second);
+        assert_eq!(bus.watched(), 0);
+        for id in 0..1000 {
+            drop(bus.subscribe(&format!("made-up-{id}")));
+        }
+        assert_eq!(bus.watched(), 0, "subscribing and leaving leaves nothing behind");
+        let _ = bus.publish(event(2, "nobody"));
+        assert_eq!(bus.watched(), 0, "publishing to nobody creates nothing");
     }
 }

@@ -19,11 +19,11 @@ use futures_util::StreamExt;
 use redis::aio::{MultiplexedConnection, PubSubSink, PubSubStream};
 use redis::{AsyncCommands, AsyncConnectionConfig};
 use serde::{Deserialize, Serialize};
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 
 use app::events::FeedEvent;
 
-use super::{BusMessage, Confirmation, EventBus, LocalBus};
+use super::{Confirmation, EventBus, LocalBus, Subscription};
 
 /// Event channels are this prefix plus the streamer id.
 const PREFIX: &str = "sev:events:";
@@ -95,7 +95,7 @@ impl EventBus for Arc<RedisBus> {
         Some(confirmed)
     }
 
-    fn subscribe(&self, streamer_id: &str) -> broadcast::Receiver<BusMessage> {
+    fn subscribe(&self, streamer_id: &str) -> Subscription {
         self.local.subscribe(streamer_id)
     }
 

@@ -71,6 +71,19 @@ async fn upgrade(
     if streamer_id.is_empty() || streamer_id.len() > 32 || !streamer_id.chars().all(|c| c.is_ascii_digit()) {
         return (StatusCode::BAD_REQUEST, "a streamer id is a Twitch user id: digits only").into_response();
     }
+    // Before anything is held for it: a made-up id must cost one indexed lookup, not a channel on the bus.
+    match app.db.known_live_state(&streamer_id).await {
+        Ok(Some(_)) => {}
+        Ok(None) => {
+            return (StatusCode::NOT_FOUND, "sev does not know this streamer: open their page to look them up")
+                .into_response();
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot check a feed's streamer");
+            return (StatusCode::SERVICE_UNAVAILABLE, "sev cannot open feeds just now; the page retries")
+                .into_response();
+        }
+    }
     let client = crate::forwarded::client_address(peer, &headers, app.settings.trusted_proxy_hops);
     let Some(permit) = app.connections.acquire(client) else {
         return (StatusCode::TOO_MANY_REQUESTS, "too many open feeds from this address; close some tabs")
@@ -200,7 +213,7 @@ async fn serve(app: AppState, mut socket: WebSocket, streamer_id: String, after:
                 Err(RecvError::Lagged(missed)) => {
                     // The backlog left in the channel is older than what the catch-up sends (the newest events),
                     // so it is skipped: a page shows only the newest ten.
-                    events = events.resubscribe();
+                    events.resubscribe();
                     tracing::info!(missed, streamer = %streamer_id, "slow feed client caught up");
                     if !catch_up(&app, &mut socket, &streamer_id, &mut sent).await {
                         break;

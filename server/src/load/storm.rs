@@ -51,8 +51,9 @@ pub async fn run(plan: &Plan, http: &reqwest::Client) -> StormReport {
         let origin = plan.origin_for(target);
         let at_once = at_once.clone();
         async move {
-            let _turn = at_once.acquire_owned().await.ok()?;
+            let turn = at_once.acquire_owned().await.ok()?;
             let mut socket = connect(&url, &origin).await.ok()?;
+            drop(turn);
             let caught_up = tokio::time::timeout(LONGEST, async {
                 while let Some(Ok(frame)) = socket.next().await {
                     if let Message::Text(_) = frame {
@@ -64,12 +65,19 @@ pub async fn run(plan: &Plan, http: &reqwest::Client) -> StormReport {
             .await
             .ok()
             .flatten();
-            let _ = tokio::time::timeout(Duration::from_secs(1), socket.close(None)).await;
-            caught_up
+            // Kept open until the storm is over, as the pages it stands for would be.
+            Some((caught_up, socket))
         }
     });
-    let waited = join_all(waits).await;
+    let ended = join_all(waits).await;
     let total = start.elapsed();
+    let mut waited = Vec::with_capacity(ended.len());
+    let mut sockets = Vec::with_capacity(ended.len());
+    for (caught_up, socket) in ended.into_iter().flatten() {
+        waited.push(caught_up);
+        sockets.push(socket);
+    }
+    join_all(sockets.iter_mut().map(|s| tokio::time::timeout(Duration::from_secs(1), s.close(None)))).await;
     let after = scrape::sample_all(http, &plan.targets).await;
 
     let mut latency = latency_histogram();

@@ -333,15 +333,20 @@ impl Db {
     /// Whether a streamer is live, as the latest stream.online/offline in event time said, and that event's time
     /// (Unix ms; 0 when none came yet), so a page can tell a late, older event from a newer one.
     pub async fn live_state(&self, streamer_id: &str) -> Result<(bool, i64), StorageError> {
+        Ok(self.known_live_state(streamer_id).await?.unwrap_or((false, 0)))
+    }
+
+    /// [`Db::live_state`], or `None` for a streamer sev does not know (nobody ever looked them up).
+    pub async fn known_live_state(&self, streamer_id: &str) -> Result<Option<(bool, i64)>, StorageError> {
         Ok(per_db!(self, |p|
             sqlite: sqlx::query!("SELECT is_live, live_changed_at FROM streamers WHERE twitch_id = ?", streamer_id)
                 .fetch_optional(p)
                 .await?
-                .map_or((false, 0), |r| (r.is_live != 0, r.live_changed_at)),
+                .map(|r| (r.is_live != 0, r.live_changed_at)),
             postgres: sqlx::query!("SELECT is_live, live_changed_at FROM streamers WHERE twitch_id = $1", streamer_id)
                 .fetch_optional(p)
                 .await?
-                .map_or((false, 0), |r| (r.is_live, r.live_changed_at)),
+                .map(|r| (r.is_live, r.live_changed_at)),
         ))
     }
 }
