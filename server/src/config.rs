@@ -127,6 +127,11 @@ pub struct RawConfig {
     #[arg(long, env = "SHUTDOWN_GRACE_SECS", default_value = "10")]
     pub shutdown_grace_secs: String,
 
+    /// A bearer token that opens `/metrics` to Prometheus from elsewhere (`Authorization: Bearer <token>`). Without
+    /// it, only clients on this machine reaching sev directly (not through a proxy) may read `/metrics`.
+    #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
     /// Most live-feed WebSockets one client address may hold open.
     #[arg(long, env = "WS_MAX_PER_ADDRESS", default_value = "32")]
     pub ws_max_per_address: String,
@@ -299,6 +304,7 @@ pub struct Settings {
     pub subscription_grace: Duration,
     pub reconcile_interval: Duration,
     pub shutdown_grace: Duration,
+    pub metrics_token: Option<Secret>,
     pub ws_max_per_address: usize,
     pub trusted_proxy_hops: usize,
     pub profile_cache: Duration,
@@ -510,6 +516,15 @@ impl RawConfig {
                 1..=86_400,
             )?),
             shutdown_grace: Duration::from_secs(number("SHUTDOWN_GRACE_SECS", &self.shutdown_grace_secs, 0..=3600)?),
+            metrics_token: match non_empty(&self.metrics_token) {
+                Some(token) if token.len() < 16 => {
+                    return Err(invalid(
+                        "METRICS_TOKEN",
+                        "must be at least 16 characters; `openssl rand -hex 16` makes one",
+                    ));
+                }
+                token => token.map(Secret::new),
+            },
             ws_max_per_address: number("WS_MAX_PER_ADDRESS", &self.ws_max_per_address, 1..=100_000)?,
             trusted_proxy_hops: number("TRUSTED_PROXY_HOPS", &self.trusted_proxy_hops, 0..=10)?,
             profile_cache: Duration::from_secs(number("PROFILE_CACHE_SECS", &self.profile_cache_secs, 0..=7 * 86_400)?),
@@ -551,6 +566,7 @@ mod tests {
             subscription_grace_secs: "86400".into(),
             reconcile_interval_secs: "600".into(),
             shutdown_grace_secs: "10".into(),
+            metrics_token: None,
             ws_max_per_address: "32".into(),
             trusted_proxy_hops: "0".into(),
             profile_cache_secs: "3600".into(),
@@ -726,6 +742,15 @@ mod tests {
         assert_eq!(normal.durability, Durability::Normal);
         let e = error_of(RawConfig { sqlite_synchronous: "off".into(), ..defaults() });
         assert_eq!(e.variable, "SQLITE_SYNCHRONOUS");
+    }
+
+    #[test]
+    fn a_metrics_token_must_be_long_and_never_shows() {
+        let e = error_of(RawConfig { metrics_token: Some("short".into()), ..defaults() });
+        assert_eq!(e.variable, "METRICS_TOKEN");
+        let s = RawConfig { metrics_token: Some("m".repeat(24)), ..defaults() }.validate().unwrap();
+        assert_eq!(s.metrics_token.as_ref().map(|t| t.expose().len()), Some(24));
+        assert!(!format!("{s:?}").contains(&"m".repeat(24)));
     }
 
     #[test]

@@ -1,12 +1,15 @@
 //! Health for load balancers and orchestrators: `/healthz` says the process answers, `/readyz` that it can do its
-//! job (its database answers), `/metrics` what it has been doing.
+//! job (its database answers), `/metrics` what it has been doing (for this machine, or a scraper with a token).
+
+use std::net::SocketAddr;
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use http::StatusCode;
-use http::header::CONTENT_TYPE;
+use http::header::{AUTHORIZATION, CONTENT_TYPE};
+use http::{HeaderMap, StatusCode};
+use subtle::ConstantTimeEq;
 
 use crate::metrics::Gauges;
 use crate::process;
@@ -31,7 +34,30 @@ async fn ready(State(app): State<AppState>) -> Response {
     }
 }
 
-async fn metrics(State(app): State<AppState>) -> Response {
+/// Whether a request may read `/metrics`: the metrics show traffic and cost a database query and a walk of the
+/// open files, so they are not for anyone on the internet. Allowed: the bearer token `METRICS_TOKEN`, or a client
+/// on this machine that reached sev directly (a request a proxy forwarded carries its header, and a proxy on this
+/// machine would otherwise make everyone local).
+fn may_read_metrics(app: &AppState, peer: SocketAddr, headers: &HeaderMap) -> bool {
+    if let Some(token) = &app.settings.metrics_token {
+        let given = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+        if given.is_some_and(|g| bool::from(g.as_bytes().ct_eq(token.expose().as_bytes()))) {
+            return true;
+        }
+    }
+    let proxied = headers.contains_key("x-forwarded-for") || headers.contains_key("forwarded");
+    peer.ip().is_loopback() && !proxied
+}
+
+async fn metrics(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    if !may_read_metrics(&app, peer, &headers) {
+        let body = "metrics are for this machine, or for a scraper with METRICS_TOKEN as its bearer token";
+        return (StatusCode::FORBIDDEN, body).into_response();
+    }
     let subscriptions_by_status = app.db.subscription_status_counts().await.unwrap_or_default();
     // Counting /proc/self/fd reads a directory as long as the number of open sockets: off the async threads.
     let (resident_memory_bytes, open_fds) =

@@ -78,3 +78,28 @@ async fn metrics_count_webhooks_by_outcome_events_and_subscriptions() {
         assert!(gauge("process_open_fds") > 3, "{text}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_are_for_this_machine_or_a_scraper_with_the_token() {
+    let token = "metrics-token-0123456789";
+    let app = TestApp::start_with(common::Options {
+        extra_args: vec![format!("--metrics-token={token}")],
+        ..common::Options::default()
+    })
+    .await;
+    let get = |forwarded: bool, bearer: Option<&str>| {
+        let mut request = bare_client().get(app.url("/metrics"));
+        if forwarded {
+            // What a request through a proxy or load balancer carries: it comes from elsewhere.
+            request = request.header("x-forwarded-for", "203.0.113.9");
+        }
+        if let Some(bearer) = bearer {
+            request = request.bearer_auth(bearer);
+        }
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(get(false, None).await, 200, "a scraper on this machine");
+    assert_eq!(get(true, None).await, 403, "anyone through a proxy");
+    assert_eq!(get(true, Some("metrics-token-wrong-guess")).await, 403);
+    assert_eq!(get(true, Some(token)).await, 200, "a scraper with the token");
+}
