@@ -76,11 +76,23 @@ async fn begin(app: &AppState, purpose: &str, scopes: &[&str], force_verify: boo
 }
 
 /// What Twitch puts on the redirect back.
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 pub struct CallbackQuery {
     code: Option<String>,
     state: Option<String>,
     error: Option<String>,
+}
+
+/// The code and the state are credentials for as long as they are valid: a log line must not carry them.
+impl std::fmt::Debug for CallbackQuery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = |v: &Option<String>| v.as_ref().map(|_| "<redacted>");
+        f.debug_struct("CallbackQuery")
+            .field("code", &shown(&self.code))
+            .field("state", &shown(&self.state))
+            .field("error", &self.error)
+            .finish()
+    }
 }
 
 /// Finishes a sign-in. Every failure lands on a friendly page; the state cookie is cleared either way.
@@ -206,5 +218,22 @@ fn twitch_failure(e: TwitchError) -> SignInFailure {
         TwitchError::Unavailable(_) | TwitchError::RateLimited { .. } => SignInFailure::TwitchUnavailable,
         TwitchError::Rejected { .. } | TwitchError::InvalidToken => SignInFailure::InvalidCode,
         TwitchError::Protocol(_) => SignInFailure::Unexpected,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_code_and_state_never_show_in_debug_output() {
+        let query = CallbackQuery {
+            code: Some("code-hunter2".into()),
+            state: Some("state-hunter2".into()),
+            error: Some("access_denied".into()),
+        };
+        let shown = format!("{query:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("access_denied"), "{shown}");
     }
 }

@@ -10,13 +10,26 @@ use crate::helix::Helix;
 use crate::http::{self, Bucket};
 
 /// What sev asks for.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct NewSubscription<'a> {
     pub kind: &'a str,
     pub version: &'a str,
     pub condition: Value,
     pub callback: &'a str,
     pub secret: &'a str,
+}
+
+/// Everything but the secret, which signs every delivery of the subscription.
+impl std::fmt::Debug for NewSubscription<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewSubscription")
+            .field("kind", &self.kind)
+            .field("version", &self.version)
+            .field("condition", &self.condition)
+            .field("callback", &self.callback)
+            .field("secret", &"<redacted>")
+            .finish()
+    }
 }
 
 /// One page of subscriptions, with the account's cost figures.
@@ -79,5 +92,24 @@ impl Helix {
             Ok(_) | Err(TwitchError::Rejected { status: 404, .. }) => Ok(()),
             Err(e) => Err(e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_secret_never_shows_in_debug_output() {
+        let new = NewSubscription {
+            kind: "channel.follow",
+            version: "2",
+            condition: serde_json::json!({"broadcaster_user_id": "1"}),
+            callback: "https://sev.example/eventsub/callback",
+            secret: "hunter2-hunter2",
+        };
+        let shown = format!("{new:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("channel.follow"), "{shown}");
     }
 }
