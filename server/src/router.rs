@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use http::HeaderValue;
-use http::header::{REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS};
+use http::header::{HeaderName, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -33,7 +33,21 @@ pub fn build(state: AppState, mock: Option<&twitch_mock::MockTwitch>) -> Router 
     if let Some(mock) = mock {
         router = router.nest_service("/mock-twitch", mock.router());
     }
+    // Over https, browsers are told to come back only over https (without subdomains: they may not be sev's).
+    let hsts = state.settings.secure_cookies().then(|| HeaderValue::from_static("max-age=63072000"));
     router
+        .layer(SetResponseHeaderLayer::if_not_present(STRICT_TRANSPORT_SECURITY, hsts))
+        // No page of sev's opens another window or needs a device; Twitch's player needs none of these either.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("cross-origin-opener-policy"),
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static(
+                "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
+            ),
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(
             REFERRER_POLICY,

@@ -103,3 +103,41 @@ async fn metrics_are_for_this_machine_or_a_scraper_with_the_token() {
     assert_eq!(get(true, Some("metrics-token-wrong-guess")).await, 403);
     assert_eq!(get(true, Some(token)).await, 200, "a scraper with the token");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_response_carries_the_browser_protections_and_https_adds_hsts() {
+    let app = TestApp::start().await;
+    for path in ["/", "/healthz", "/no-such-page"] {
+        let r = bare_client().get(app.url(path)).send().await.unwrap();
+        let header = |name: &str| r.headers().get(name).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+        assert_eq!(header("cross-origin-opener-policy"), "same-origin", "{path}");
+        assert!(header("permissions-policy").contains("camera=()"), "{path}");
+        assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(header("strict-transport-security"), "", "{path}: not over plain http");
+    }
+    let secure = TestApp::start_with(common::Options {
+        adjust: Some(|s| s.public_url = url::Url::parse("https://sev.example").unwrap()),
+        ..common::Options::default()
+    })
+    .await;
+    let r = bare_client().get(secure.url("/healthz")).send().await.unwrap();
+    assert_eq!(r.headers()["strict-transport-security"], "max-age=63072000");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pages_inline_script_carries_the_nonce_its_policy_allows() {
+    let app = TestApp::start().await;
+    for _ in 0..2 {
+        let r = bare_client().get(app.url("/")).send().await.unwrap();
+        let policy = r.headers()["content-security-policy"].to_str().unwrap().to_string();
+        let nonce =
+            policy.split("'nonce-").nth(1).and_then(|rest| rest.split('\'').next()).expect("a nonce").to_string();
+        assert!(nonce.len() >= 16, "a nonce long enough not to be guessed: {nonce}");
+        let html = r.text().await.unwrap();
+        let scripts = html.matches("<script").count();
+        let with_nonce = html.matches(&format!("nonce=\"{nonce}\"")).count();
+        assert!(with_nonce >= 1, "the inline script carries this response's nonce: {policy}");
+        assert_eq!(html.matches("nonce=\"").count(), with_nonce, "no script carries another nonce");
+        assert!(scripts >= with_nonce);
+    }
+}
