@@ -6,52 +6,10 @@ mod common;
 
 use std::time::Duration;
 
-use futures_util::StreamExt;
-use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-
-use app::live::{ServerMessage, socket_path};
+use common::feed::{Socket, ids_within, open_feed};
 use common::redis::ThrowawayRedis;
 use common::{Options, TestApp, bare_client};
 use twitch_mock::{payloads, user_id_for};
-
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-async fn open_feed(base: &str, streamer_id: &str) -> Socket {
-    let url = format!("{}{}", base.replace("http://", "ws://"), socket_path(streamer_id, Some(0)));
-    let mut request = url.into_client_request().unwrap();
-    request.headers_mut().insert("origin", base.parse().unwrap());
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
-    // The first message is the (empty) catch-up.
-    assert!(matches!(next(&mut socket, Duration::from_secs(3)).await, Some(ServerMessage::Catchup { .. })));
-    socket
-}
-
-async fn next(socket: &mut Socket, wait: Duration) -> Option<ServerMessage> {
-    loop {
-        match tokio::time::timeout(wait, socket.next()).await {
-            Ok(Some(Ok(Message::Text(text)))) => return Some(serde_json::from_str(&text).unwrap()),
-            Ok(Some(Ok(_))) => continue,
-            _ => return None,
-        }
-    }
-}
-
-/// Reads messages for `wait` and returns the event ids, in arrival order.
-async fn ids_within(socket: &mut Socket, wait: Duration) -> Vec<i64> {
-    let deadline = tokio::time::Instant::now() + wait;
-    let mut ids = Vec::new();
-    while let Some(left) = deadline.checked_duration_since(tokio::time::Instant::now()) {
-        match next(socket, left).await {
-            Some(ServerMessage::Event { event }) => ids.push(event.id),
-            Some(ServerMessage::Catchup { events }) => ids.extend(events.iter().map(|e| e.id)),
-            None => break,
-        }
-    }
-    ids
-}
 
 async fn two_instances(redis: &ThrowawayRedis) -> (TestApp, sev::server::RunningServer, String) {
     let app = TestApp::start_with(Options { redis_url: Some(redis.url()), ..Default::default() }).await;

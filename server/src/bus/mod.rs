@@ -129,14 +129,6 @@ impl Drop for Subscription {
     }
 }
 
-/// A catch-up's answer and where it came from.
-pub enum Newest {
-    /// What this instance remembers: no storage read.
-    Remembered(Vec<FeedEvent>),
-    /// Not known here: read storage with [`LocalBus::begin_load`] and hand the result to [`LocalBus::loaded`].
-    Unknown,
-}
-
 /// A load of a streamer's newest events from storage; while it is held, other pages wait instead of loading too.
 pub struct Load {
     _turn: tokio::sync::OwnedMutexGuard<()>,
@@ -153,25 +145,23 @@ impl LocalBus {
         }
     }
 
-    /// The streamer's newest events if this instance knows them.
-    pub fn newest(&self, streamer_id: &str) -> Newest {
+    /// The streamer's newest events, oldest first, if this instance knows them (no storage read); else `None`:
+    /// read storage under [`LocalBus::begin_load`] and hand the result to [`LocalBus::loaded`].
+    pub fn newest(&self, streamer_id: &str) -> Option<Vec<FeedEvent>> {
         let channels = self.channels.lock().expect("bus lock poisoned");
-        match channels.get(streamer_id).and_then(|c| c.recent.newest()) {
-            Some(events) => {
-                self.catchups_from_memory.fetch_add(1, Ordering::Relaxed);
-                Newest::Remembered(events)
-            }
-            None => Newest::Unknown,
-        }
+        let events = channels.get(streamer_id).and_then(|c| c.recent.newest())?;
+        self.catchups_from_memory.fetch_add(1, Ordering::Relaxed);
+        Some(events)
     }
 
     /// Waits for this streamer's turn to load from storage. Check [`LocalBus::newest`] again once it is granted:
     /// the page before may have loaded what this one wants.
     pub async fn begin_load(&self, streamer_id: &str) -> Load {
+        // The caller subscribed first, so the channel is there; were it not, a gate of its own serves, and no
+        // entry is made that no subscription would ever remove.
         let gate = {
-            let mut channels = self.channels.lock().expect("bus lock poisoned");
-            let channel = channels.entry(streamer_id.to_string()).or_insert_with(Channel::new);
-            channel.recent.loading()
+            let channels = self.channels.lock().expect("bus lock poisoned");
+            channels.get(streamer_id).map(|c| c.recent.loading()).unwrap_or_default()
         };
         let turn = gate.lock_owned().await;
         let channels = self.channels.lock().expect("bus lock poisoned");
@@ -217,12 +207,10 @@ impl EventBus for LocalBus {
         let streamer = event.streamer_id.clone();
         let published = Arc::new(Published::new(event));
         let mut channels = self.channels.lock().expect("bus lock poisoned");
+        // Only subscriptions make channels, and the last to go removes its own: an entry always has a receiver.
         if let Some(channel) = channels.get_mut(&streamer) {
             channel.recent.add(&published.event);
-            if channel.sender.send(BusMessage::Event(published)).is_err() {
-                // Nobody listens any more: drop the channel so the map only holds watched streamers.
-                channels.remove(&streamer);
-            }
+            let _ = channel.sender.send(BusMessage::Event(published));
         }
         None
     }

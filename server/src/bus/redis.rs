@@ -128,10 +128,10 @@ async fn send(
     channel: &str,
     payload: &str,
 ) -> Result<(), redis::RedisError> {
-    if connection.is_none() {
-        *connection = Some(client.get_multiplexed_async_connection_with_config(&config()).await?);
-    }
-    let Some(open) = connection.as_mut() else { unreachable!("opened above") };
+    let open = match connection {
+        Some(open) => open,
+        None => connection.insert(client.get_multiplexed_async_connection_with_config(&config()).await?),
+    };
     let sent = open.publish::<_, _, i64>(channel, payload).await.map(drop);
     if sent.is_err() {
         *connection = None;

@@ -24,7 +24,7 @@ use tokio::sync::broadcast::error::RecvError;
 use app::events::FeedEvent;
 use app::live::{FEED_LENGTH, ServerMessage};
 
-use crate::bus::{BusMessage, Newest};
+use crate::bus::BusMessage;
 use crate::state::AppState;
 use crate::storage::StorageError;
 
@@ -165,11 +165,11 @@ async fn catch_up(app: &AppState, socket: &mut WebSocket, streamer_id: &str, sen
 /// from storage, read once however many pages ask at the same moment (see `bus::recent`).
 async fn newest(app: &AppState, streamer_id: &str) -> Result<Vec<FeedEvent>, StorageError> {
     let local = app.bus.local();
-    if let Newest::Remembered(events) = local.newest(streamer_id) {
+    if let Some(events) = local.newest(streamer_id) {
         return Ok(events);
     }
     let load = local.begin_load(streamer_id).await;
-    if let Newest::Remembered(events) = local.newest(streamer_id) {
+    if let Some(events) = local.newest(streamer_id) {
         return Ok(events);
     }
     let stored = app.db.recent_events(streamer_id, FEED_LENGTH as i64).await?;

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 mod database;
+pub mod feed;
 pub mod postgres;
 pub mod proxy;
 pub mod redis;

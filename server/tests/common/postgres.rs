@@ -62,13 +62,7 @@ impl ThrowawayPostgres {
         format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
     }
 
-    /// Stops the server the way a crash or an operator's fast restart does (every connection cut), and starts it
-    /// again.
-    pub fn restart(&self) {
-        self.pg_ctl("stop");
-        self.pg_ctl("start");
-    }
-
+    /// Stops the server the way an operator's fast restart does: every connection is cut.
     pub fn stop(&self) {
         self.pg_ctl("stop");
     }
