@@ -19,6 +19,27 @@ pub fn socket_path(streamer_id: &str, after: Option<i64>) -> String {
     }
 }
 
+/// Reads the resume parameter from a feed socket's query string: `after=<id>` (an event id, 0 or more), or
+/// nothing. Other parameters are ignored; a bad or repeated `after` is an error saying what is wrong, since the
+/// query comes from anyone and must never be guessed at.
+pub fn resume_after(query: &str) -> Result<Option<i64>, &'static str> {
+    let mut after = None;
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        if key != "after" {
+            continue;
+        }
+        if after.is_some() {
+            return Err("`after` is given more than once");
+        }
+        if value.is_empty() || value.len() > 18 || !value.bytes().all(|b| b.is_ascii_digit()) {
+            return Err("`after` must be an event id: up to 18 digits");
+        }
+        after = Some(value.parse::<i64>().map_err(|_| "`after` must be an event id: up to 18 digits")?);
+    }
+    Ok(after)
+}
+
 /// How many events the streamer page shows.
 pub const FEED_LENGTH: usize = 10;
 
@@ -85,5 +106,46 @@ mod tests {
             ServerMessage::Event { event: Box::new(event) }
         );
         assert_eq!(socket_path("42", Some(7)), "/ws/streamer/42?after=7");
+    }
+
+    #[test]
+    fn the_resume_parameter_is_an_event_id_or_nothing() {
+        assert_eq!(resume_after("after=7"), Ok(Some(7)));
+        assert_eq!(resume_after(""), Ok(None));
+        assert_eq!(resume_after("x=1&after=0&y"), Ok(Some(0)));
+        for bad in ["after=", "after=-1", "after=1e3", "after=%31", "after=1&after=2", "after=9999999999999999999"] {
+            assert!(resume_after(bad).is_err(), "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever batches arrive, in whatever order and however they overlap, the page ends up showing exactly
+        /// the newest ten distinct events, newest first, and `added` names only events that were new and stayed.
+        #[test]
+        fn merging_any_batches_shows_the_newest_ten_once(
+            batches in proptest::collection::vec(proptest::collection::vec(1i64..60, 0..15), 0..12)
+        ) {
+            let mut items = Vec::new();
+            let mut all = std::collections::BTreeSet::new();
+            for batch in batches {
+                let before: Vec<i64> = items.iter().map(|e: &FeedEvent| e.id).collect();
+                let added = merge(&mut items, batch.iter().copied().map(event).collect());
+                all.extend(batch);
+                for id in &added {
+                    proptest::prop_assert!(!before.contains(id), "{id} was shown already");
+                    proptest::prop_assert!(items.iter().any(|e| e.id == *id), "{id} was added but is not shown");
+                }
+                let shown: Vec<i64> = items.iter().map(|e| e.id).collect();
+                let newest: Vec<i64> = all.iter().rev().take(FEED_LENGTH).copied().collect();
+                proptest::prop_assert_eq!(shown, newest);
+            }
+        }
+
+        /// Any query string either parses or is refused; what parses is the id that was written.
+        #[test]
+        fn any_resume_query_parses_or_is_refused(query in ".{0,40}", id in 0i64..=999_999_999_999_999_999) {
+            let _ = resume_after(&query);
+            proptest::prop_assert_eq!(resume_after(&format!("after={id}")), Ok(Some(id)));
+        }
     }
 }

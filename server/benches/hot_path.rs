@@ -1,7 +1,7 @@
 //! The webhook hot path, step by step, so a change that slows one step shows up here before it shows up in
 //! `sev load`: verify (the HMAC signature of one notification), parse (the envelope and the typed event),
 //! store (one event into SQLite, retention included, at both SQLite durabilities) and publish (the in-process bus
-//! to one subscriber).
+//! to one subscriber), and the request limits every request passes (`limits_webhook`, `limits_page`).
 //!
 //! `cargo bench -p sev --bench hot_path` (add `-- --quick` for a short run).
 
@@ -12,7 +12,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 
 use app::events::{Event, FeedEvent};
 use sev::bus::{BusMessage, EventBus, LocalBus};
-use sev::storage::{Db, Durability, NewEvent, Stored};
+use sev::storage::{Db, Durability, NewEvent, PoolSettings, Stored};
 use twitch::eventsub::{Envelope, sign, verify};
 
 /// Twitch's documented channel.update notification: the event `sev load` sends.
@@ -51,7 +51,7 @@ fn store_with(c: &mut Criterion, name: &str, durability: Durability) {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/bench.db", dir.path().display());
-    let db = runtime.block_on(Db::open_with(&url, 4, durability)).unwrap();
+    let db = runtime.block_on(Db::open_with(&url, PoolSettings { durability, ..PoolSettings::new(4) })).unwrap();
     let payload = serde_json::from_str::<serde_json::Value>(BODY).unwrap()["event"].to_string();
     let next = AtomicU64::new(0);
     c.bench_function(name, |b| {
@@ -102,5 +102,33 @@ fn publish_event(c: &mut Criterion) {
     });
 }
 
-criterion_group!(hot_path, verify_signature, parse_notification, store_event, publish_event);
+/// What the request limits add to each request before its handler runs: the door a request comes through, the
+/// cross-site check, and a rate-limit check for an address among 10,000 (a webhook goes through the first two
+/// and is never rate limited; a page view goes through all three).
+fn limits(c: &mut Criterion) {
+    use http::{HeaderMap, Method};
+    use sev::rate_limit::{Budgets, Door, RateLimits};
+    let budgets = std::num::NonZeroU32::new(1_000_000);
+    let limits = RateLimits::new(Budgets { pages: budgets, sign_ins: budgets, actions: budgets, sockets: budgets });
+    let addresses: Vec<std::net::IpAddr> =
+        (0..10_000u32).map(|n| std::net::Ipv4Addr::from(0x0a00_0000 + n).into()).collect();
+    let headers = HeaderMap::new();
+    let next = AtomicU64::new(0);
+    c.bench_function("limits_webhook", |b| {
+        b.iter(|| {
+            let door = Door::of(black_box(&Method::POST), black_box("/eventsub/callback"));
+            let allowed = sev::cross_site::allowed(&Method::POST, "/eventsub/callback", &headers, "http://x");
+            black_box((door, allowed))
+        })
+    });
+    c.bench_function("limits_page", |b| {
+        b.iter(|| {
+            let door = Door::of(black_box(&Method::GET), black_box("/streamer/pixel_panda")).unwrap();
+            let address = addresses[(next.fetch_add(1, Ordering::Relaxed) % 10_000) as usize];
+            black_box(limits.check(door, address)).unwrap()
+        })
+    });
+}
+
+criterion_group!(hot_path, verify_signature, parse_notification, store_event, publish_event, limits);
 criterion_main!(hot_path);

@@ -5,8 +5,9 @@
 //! turns them into typed [`Settings`]: that way a bad value stops start-up with one line that names the
 //! environment variable an operator actually set, rather than a flag they never typed.
 //!
-//! Without `TWITCH_CLIENT_ID` sev runs in demo mode: a mock Twitch is served in-process under `/mock-twitch`, so
-//! the whole product works on a laptop with no credentials and no network.
+//! With `SEV_DEMO=1` (and no `TWITCH_CLIENT_ID`) sev runs in demo mode: a mock Twitch is served in-process under
+//! `/mock-twitch`, so the whole product works on a laptop with no credentials and no network. Demo mode must be
+//! asked for and is refused anywhere it could face the internet.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -15,7 +16,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use url::Url;
 
-use crate::storage::Durability;
+use crate::storage::{Durability, PoolSettings};
 
 /// Streamer Event Viewer: a Twitch streamer's player, chat and latest events, live.
 #[derive(Debug, Parser)]
@@ -63,6 +64,34 @@ pub struct RawConfig {
     #[arg(long, env = "DATABASE_MAX_CONNECTIONS", default_value = "10")]
     pub database_max_connections: String,
 
+    /// Database connections kept for EventSub webhooks alone, on top of DATABASE_MAX_CONNECTIONS, so a flood of
+    /// page views cannot make Twitch wait (it retries, then revokes, subscriptions whose callback is slow).
+    #[arg(long, env = "WEBHOOK_DB_CONNECTIONS", default_value = "4")]
+    pub webhook_db_connections: String,
+
+    /// Longest a webhook may take before sev answers 503 (Twitch then sends the message again), in milliseconds.
+    /// Twitch gives up on an answer after a few seconds and counts it as a failure; a quick 503 is better.
+    #[arg(long, env = "WEBHOOK_DEADLINE_MS", default_value = "2500")]
+    pub webhook_deadline_ms: String,
+
+    /// Longest any one SQL statement may run on PostgreSQL before it is cancelled, in milliseconds.
+    #[arg(long, env = "DATABASE_STATEMENT_TIMEOUT_MS", default_value = "5000")]
+    pub database_statement_timeout_ms: String,
+
+    /// Longest a client may take to send a request's headers, in seconds; also how long an idle connection is kept.
+    /// Slow-loris clients are cut off after it.
+    #[arg(long, env = "HTTP_HEADER_TIMEOUT_SECS", default_value = "10")]
+    pub http_header_timeout_secs: String,
+
+    /// Longest a client may take to send a request's body, in seconds (answered 408 after it).
+    #[arg(long, env = "HTTP_BODY_TIMEOUT_SECS", default_value = "10")]
+    pub http_body_timeout_secs: String,
+
+    /// Longest sev works on one request before answering 503, in seconds: a page render stuck on something
+    /// upstream ends instead of holding its connection. Keep it above TWITCH_TIMEOUT_MS.
+    #[arg(long, env = "HTTP_REQUEST_TIMEOUT_SECS", default_value = "20")]
+    pub http_request_timeout_secs: String,
+
     /// The external base URL people and Twitch reach sev at: the OAuth redirect, the webhook callback and the
     /// embed `parent` are built from it. Cookies are marked Secure when it is https.
     #[arg(long, env = "PUBLIC_URL", default_value = "http://localhost:3000")]
@@ -72,7 +101,13 @@ pub struct RawConfig {
     #[arg(long, env = "LEPTOS_SITE_ADDR", default_value = "127.0.0.1:3000")]
     pub site_addr: String,
 
-    /// Twitch application client id. Unset: demo mode with the built-in mock Twitch.
+    /// `1` runs the local demo: a mock Twitch served in-process under /mock-twitch, where anyone signs in as anyone
+    /// and events are made up. Refused unless PUBLIC_URL is loopback, the database SQLite and REDIS_URL unset, so
+    /// it can never face the internet by accident. `scripts/run` sets it when no TWITCH_CLIENT_ID is given.
+    #[arg(long, env = "SEV_DEMO", default_value = "0")]
+    pub demo: String,
+
+    /// Twitch application client id (from dev.twitch.tv/console). Required unless SEV_DEMO=1.
     #[arg(long, env = "TWITCH_CLIENT_ID")]
     pub twitch_client_id: Option<String>,
 
@@ -131,6 +166,27 @@ pub struct RawConfig {
     /// it, only clients on this machine reaching sev directly (not through a proxy) may read `/metrics`.
     #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+
+    /// Page views per minute one client address may make (an IPv6 address counts with its whole /64); 0: no limit.
+    /// The budget refills evenly over the minute, and a visitor may spend it all at once.
+    #[arg(long, env = "RATE_LIMIT_PAGES_PER_MIN", default_value = "300")]
+    pub rate_limit_pages_per_min: String,
+
+    /// Sign-ins (and channel connections) per minute one client address may start; 0: no limit.
+    #[arg(long, env = "RATE_LIMIT_SIGN_INS_PER_MIN", default_value = "30")]
+    pub rate_limit_sign_ins_per_min: String,
+
+    /// Actions (picking a favorite, signing out) per minute one client address may take; 0: no limit.
+    #[arg(long, env = "RATE_LIMIT_ACTIONS_PER_MIN", default_value = "60")]
+    pub rate_limit_actions_per_min: String,
+
+    /// Live-feed WebSockets per minute one client address may open; 0: no limit.
+    #[arg(long, env = "RATE_LIMIT_SOCKETS_PER_MIN", default_value = "120")]
+    pub rate_limit_sockets_per_min: String,
+
+    /// Most live-feed WebSockets open on this instance from everyone together; more are answered 503.
+    #[arg(long, env = "WS_MAX_OPEN", default_value = "50000")]
+    pub ws_max_open: String,
 
     /// Most live-feed WebSockets one client address may hold open.
     #[arg(long, env = "WS_MAX_PER_ADDRESS", default_value = "32")]
@@ -261,6 +317,8 @@ impl fmt::Debug for Secret {
 /// Who sev talks to for Twitch.
 #[derive(Debug, Clone)]
 pub enum TwitchMode {
+    /// Neither credentials nor the demo were given: enough for the tools, not for serving.
+    Unconfigured,
     /// The built-in mock Twitch, served under `/mock-twitch`.
     Demo,
     /// A real Twitch application (or anything speaking Twitch's protocol at the given URLs).
@@ -287,7 +345,13 @@ pub enum LogFormat {
 pub struct Settings {
     pub database_url: ConnectionUrl,
     pub database_max_connections: u32,
+    pub webhook_db_connections: u32,
+    pub webhook_deadline: Duration,
+    pub statement_timeout: Duration,
     pub durability: Durability,
+    pub header_timeout: Duration,
+    pub body_timeout: Duration,
+    pub request_timeout: Duration,
     pub redis_url: Option<ConnectionUrl>,
     /// Without a trailing slash.
     pub public_url: Url,
@@ -305,6 +369,8 @@ pub struct Settings {
     pub reconcile_interval: Duration,
     pub shutdown_grace: Duration,
     pub metrics_token: Option<Secret>,
+    pub rate_budgets: crate::rate_limit::Budgets,
+    pub ws_max_open: usize,
     pub ws_max_per_address: usize,
     pub trusted_proxy_hops: usize,
     pub profile_cache: Duration,
@@ -331,6 +397,32 @@ impl Settings {
         format!("{}{}", self.public_url.as_str().trim_end_matches('/'), path)
     }
 
+    /// The general pool's settings.
+    pub fn pool(&self) -> PoolSettings {
+        PoolSettings {
+            max_connections: self.database_max_connections,
+            durability: self.durability,
+            statement_timeout: self.statement_timeout,
+        }
+    }
+
+    /// The webhooks' own pool: a webhook's statements get the time Twitch gives it, not more.
+    pub fn webhook_pool(&self) -> PoolSettings {
+        PoolSettings {
+            max_connections: self.webhook_db_connections,
+            statement_timeout: self.statement_timeout.min(self.webhook_deadline),
+            ..self.pool()
+        }
+    }
+
+    /// Whether these settings can serve: a Twitch application, or the demo asked for.
+    pub fn check_serving(&self) -> Result<(), ConfigError> {
+        match self.twitch {
+            TwitchMode::Unconfigured => Err(unconfigured()),
+            _ => Ok(()),
+        }
+    }
+
     pub fn is_demo(&self) -> bool {
         matches!(self.twitch, TwitchMode::Demo)
     }
@@ -347,6 +439,21 @@ where
     } else {
         Err(invalid(variable, format!("must be between {} and {}, got {n}", range.start(), range.end())))
     }
+}
+
+/// A number of seconds within `range`.
+fn seconds(variable: &'static str, value: &str, range: std::ops::RangeInclusive<u64>) -> Result<Duration, ConfigError> {
+    number(variable, value, range).map(Duration::from_secs)
+}
+
+/// A number of milliseconds within `range`.
+fn millis(variable: &'static str, value: &str, range: std::ops::RangeInclusive<u64>) -> Result<Duration, ConfigError> {
+    number(variable, value, range).map(Duration::from_millis)
+}
+
+/// A per-minute budget; 0 turns the limit off.
+fn per_minute(variable: &'static str, value: &str) -> Result<Option<std::num::NonZeroU32>, ConfigError> {
+    Ok(std::num::NonZeroU32::new(number(variable, value, 0..=1_000_000)?))
 }
 
 fn http_url(variable: &'static str, value: &str) -> Result<Url, ConfigError> {
@@ -398,6 +505,45 @@ fn embed_parents(public_url: &Url, extra: &str) -> Result<Vec<String>, ConfigErr
     Ok(hosts)
 }
 
+/// Why settings without a Twitch application cannot serve.
+pub fn unconfigured() -> ConfigError {
+    invalid(
+        "TWITCH_CLIENT_ID",
+        "is required (with TWITCH_CLIENT_SECRET, EVENTSUB_SECRET and SESSION_KEY); for a local demo against a mock \
+         Twitch instead, set SEV_DEMO=1",
+    )
+}
+
+/// Demo mode's mock Twitch signs anyone in as anyone: it may serve only this machine, on a database of its own.
+fn demo_allowed(public_url: &Url, database_url: &str, redis: bool) -> Result<(), ConfigError> {
+    let loopback = match public_url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    if !loopback {
+        return Err(invalid(
+            "SEV_DEMO",
+            format!(
+                "demo mode lets anyone sign in as anyone, so it runs only with a loopback PUBLIC_URL such as \
+                 http://localhost:3000, not {}",
+                public_url.host_str().unwrap_or_default()
+            ),
+        ));
+    }
+    if !database_url.starts_with("sqlite:") {
+        return Err(invalid(
+            "SEV_DEMO",
+            "demo mode runs only on SQLite: a PostgreSQL database is for real deployments",
+        ));
+    }
+    if redis {
+        return Err(invalid("SEV_DEMO", "demo mode runs one instance: unset REDIS_URL"));
+    }
+    Ok(())
+}
+
 /// What an error message may show of a connection URL: its scheme, never the password it may carry.
 fn scheme_only(url: &str) -> &str {
     url.split(':').next().unwrap_or_default()
@@ -429,8 +575,22 @@ impl RawConfig {
             invalid("LEPTOS_SITE_ADDR", format!("expected host:port such as 127.0.0.1:3000, got {:?}", self.site_addr))
         })?;
 
+        let demo = match self.demo.trim() {
+            "1" | "true" | "yes" => true,
+            "0" | "false" | "no" | "" => false,
+            other => return Err(invalid("SEV_DEMO", format!("must be 1 or 0, got {other:?}"))),
+        };
         let twitch = match (non_empty(&self.twitch_client_id), non_empty(&self.twitch_client_secret)) {
-            (None, None) => TwitchMode::Demo,
+            (None, None) if demo => {
+                demo_allowed(&public_url, &database_url, non_empty(&self.redis_url).is_some())?;
+                TwitchMode::Demo
+            }
+            // The tools (`sev trigger`, `sev load`…) need no Twitch application; serving does (see
+            // [`Settings::check_serving`]).
+            (None, None) => TwitchMode::Unconfigured,
+            (Some(_), _) if demo => {
+                return Err(invalid("SEV_DEMO", "cannot be used with TWITCH_CLIENT_ID: pick the demo or real Twitch"));
+            }
             (Some(_), None) => {
                 return Err(invalid("TWITCH_CLIENT_SECRET", "is required when TWITCH_CLIENT_ID is set"));
             }
@@ -487,6 +647,16 @@ impl RawConfig {
             database_url: ConnectionUrl::new(database_url),
             redis_url,
             database_max_connections: number("DATABASE_MAX_CONNECTIONS", &self.database_max_connections, 1..=1000)?,
+            webhook_db_connections: number("WEBHOOK_DB_CONNECTIONS", &self.webhook_db_connections, 1..=100)?,
+            webhook_deadline: millis("WEBHOOK_DEADLINE_MS", &self.webhook_deadline_ms, 500..=10_000)?,
+            statement_timeout: millis(
+                "DATABASE_STATEMENT_TIMEOUT_MS",
+                &self.database_statement_timeout_ms,
+                100..=600_000,
+            )?,
+            header_timeout: seconds("HTTP_HEADER_TIMEOUT_SECS", &self.http_header_timeout_secs, 1..=600)?,
+            body_timeout: seconds("HTTP_BODY_TIMEOUT_SECS", &self.http_body_timeout_secs, 1..=600)?,
+            request_timeout: seconds("HTTP_REQUEST_TIMEOUT_SECS", &self.http_request_timeout_secs, 1..=600)?,
             durability: match self.sqlite_synchronous.trim() {
                 "full" => Durability::Full,
                 "normal" => Durability::Normal,
@@ -495,27 +665,19 @@ impl RawConfig {
             public_url,
             site_addr,
             twitch,
-            twitch_timeout: Duration::from_millis(number("TWITCH_TIMEOUT_MS", &self.twitch_timeout_ms, 100..=120_000)?),
+            twitch_timeout: millis("TWITCH_TIMEOUT_MS", &self.twitch_timeout_ms, 100..=120_000)?,
             eventsub_secret,
             session_key,
             session_ttl: Duration::from_secs(86_400 * number("SESSION_TTL_DAYS", &self.session_ttl_days, 1..=365)?),
-            token_validate_interval: Duration::from_secs(number(
+            token_validate_interval: seconds(
                 "TOKEN_VALIDATE_INTERVAL_SECS",
                 &self.token_validate_interval_secs,
                 1..=3600,
-            )?),
+            )?,
             event_retention: number("EVENT_RETENTION_PER_STREAMER", &self.event_retention, 10..=1_000_000)?,
-            subscription_grace: Duration::from_secs(number(
-                "SUBSCRIPTION_GRACE_SECS",
-                &self.subscription_grace_secs,
-                0..=30 * 86_400,
-            )?),
-            reconcile_interval: Duration::from_secs(number(
-                "RECONCILE_INTERVAL_SECS",
-                &self.reconcile_interval_secs,
-                1..=86_400,
-            )?),
-            shutdown_grace: Duration::from_secs(number("SHUTDOWN_GRACE_SECS", &self.shutdown_grace_secs, 0..=3600)?),
+            subscription_grace: seconds("SUBSCRIPTION_GRACE_SECS", &self.subscription_grace_secs, 0..=30 * 86_400)?,
+            reconcile_interval: seconds("RECONCILE_INTERVAL_SECS", &self.reconcile_interval_secs, 1..=86_400)?,
+            shutdown_grace: seconds("SHUTDOWN_GRACE_SECS", &self.shutdown_grace_secs, 0..=3600)?,
             metrics_token: match non_empty(&self.metrics_token) {
                 Some(token) if token.len() < 16 => {
                     return Err(invalid(
@@ -525,9 +687,16 @@ impl RawConfig {
                 }
                 token => token.map(Secret::new),
             },
+            rate_budgets: crate::rate_limit::Budgets {
+                pages: per_minute("RATE_LIMIT_PAGES_PER_MIN", &self.rate_limit_pages_per_min)?,
+                sign_ins: per_minute("RATE_LIMIT_SIGN_INS_PER_MIN", &self.rate_limit_sign_ins_per_min)?,
+                actions: per_minute("RATE_LIMIT_ACTIONS_PER_MIN", &self.rate_limit_actions_per_min)?,
+                sockets: per_minute("RATE_LIMIT_SOCKETS_PER_MIN", &self.rate_limit_sockets_per_min)?,
+            },
+            ws_max_open: number("WS_MAX_OPEN", &self.ws_max_open, 1..=10_000_000)?,
             ws_max_per_address: number("WS_MAX_PER_ADDRESS", &self.ws_max_per_address, 1..=100_000)?,
             trusted_proxy_hops: number("TRUSTED_PROXY_HOPS", &self.trusted_proxy_hops, 0..=10)?,
-            profile_cache: Duration::from_secs(number("PROFILE_CACHE_SECS", &self.profile_cache_secs, 0..=7 * 86_400)?),
+            profile_cache: seconds("PROFILE_CACHE_SECS", &self.profile_cache_secs, 0..=7 * 86_400)?,
             embed_parents,
             log_filter: self.log_filter.clone(),
             log_format,
@@ -550,6 +719,13 @@ mod tests {
             database_url: "sqlite://data/sev.db".into(),
             database_max_connections: "10".into(),
             sqlite_synchronous: "full".into(),
+            demo: "0".into(),
+            webhook_db_connections: "4".into(),
+            webhook_deadline_ms: "2500".into(),
+            database_statement_timeout_ms: "5000".into(),
+            http_header_timeout_secs: "10".into(),
+            http_body_timeout_secs: "10".into(),
+            http_request_timeout_secs: "20".into(),
             redis_url: None,
             public_url: "http://localhost:3000".into(),
             site_addr: "127.0.0.1:3000".into(),
@@ -567,6 +743,11 @@ mod tests {
             reconcile_interval_secs: "600".into(),
             shutdown_grace_secs: "10".into(),
             metrics_token: None,
+            rate_limit_pages_per_min: "300".into(),
+            rate_limit_sign_ins_per_min: "30".into(),
+            rate_limit_actions_per_min: "60".into(),
+            rate_limit_sockets_per_min: "120".into(),
+            ws_max_open: "50000".into(),
             ws_max_per_address: "32".into(),
             trusted_proxy_hops: "0".into(),
             profile_cache_secs: "3600".into(),
@@ -595,9 +776,42 @@ mod tests {
         raw.validate().expect_err("expected a configuration error")
     }
 
+    /// The local demo, as `scripts/run` starts it.
+    fn demo() -> RawConfig {
+        RawConfig { demo: "1".into(), ..defaults() }
+    }
+
     #[test]
-    fn defaults_start_demo_mode_on_sqlite() {
-        let s = defaults().validate().unwrap();
+    fn without_credentials_or_the_demo_asked_for_sev_stops_with_one_line() {
+        let e = defaults().validate().unwrap().check_serving().expect_err("no Twitch to serve with");
+        assert_eq!(e.variable, "TWITCH_CLIENT_ID");
+        assert!(e.to_string().contains("SEV_DEMO=1"), "{e}");
+        assert!(!e.to_string().contains('\n'));
+    }
+
+    #[test]
+    fn the_demo_is_refused_wherever_it_could_face_the_internet() {
+        for url in ["https://sev.example.com", "http://192.168.1.10:3000", "http://0.0.0.0:3000"] {
+            let e = error_of(RawConfig { public_url: url.into(), ..demo() });
+            assert_eq!(e.variable, "SEV_DEMO", "{url}");
+            assert!(e.problem.contains("loopback"), "{e}");
+        }
+        for url in ["http://127.0.0.1:3000", "http://[::1]:3000", "http://LOCALHOST:3000"] {
+            assert!(RawConfig { public_url: url.into(), ..demo() }.validate().unwrap().is_demo(), "{url}");
+        }
+        let e = error_of(RawConfig { database_url: "postgres://localhost/sev".into(), ..demo() });
+        assert_eq!((e.variable, e.problem.contains("SQLite")), ("SEV_DEMO", true), "{e}");
+        let e = error_of(RawConfig { redis_url: Some("redis://127.0.0.1/".into()), ..demo() });
+        assert_eq!((e.variable, e.problem.contains("REDIS_URL")), ("SEV_DEMO", true), "{e}");
+        let e = error_of(RawConfig { demo: "maybe".into(), ..defaults() });
+        assert_eq!(e.variable, "SEV_DEMO");
+        let e = error_of(RawConfig { demo: "1".into(), ..live() });
+        assert_eq!(e.variable, "SEV_DEMO");
+    }
+
+    #[test]
+    fn the_demo_runs_on_sqlite_on_loopback() {
+        let s = demo().validate().unwrap();
         assert!(s.is_demo());
         assert_eq!(s.database_url, "sqlite://data/sev.db");
         assert_eq!(s.site_addr, "127.0.0.1:3000".parse().unwrap());

@@ -60,6 +60,10 @@ async fn print_subscriptions(settings: &sev::config::Settings) -> Result<bool, S
 }
 
 async fn serve(settings: sev::config::Settings) -> ExitCode {
+    if let Err(e) = settings.check_serving() {
+        eprintln!("sev: {e}");
+        return ExitCode::from(2);
+    }
     // Each open page holds a socket: allow as many as the system lets this process have.
     match process::raise_open_files_limit() {
         Ok(limit) => tracing::info!(limit, "open files limit"),

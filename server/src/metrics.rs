@@ -5,6 +5,8 @@ use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
+use crate::rate_limit::Door;
+
 /// What became of one webhook request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WebhookOutcome {
@@ -20,11 +22,13 @@ pub enum WebhookOutcome {
     Stale,
     Malformed,
     StorageError,
+    /// Not handled within WEBHOOK_DEADLINE_MS: answered 503 so Twitch sends it again.
+    Deadline,
     Other,
 }
 
 impl WebhookOutcome {
-    const ALL: [WebhookOutcome; 12] = [
+    const ALL: [WebhookOutcome; 13] = [
         WebhookOutcome::Stored,
         WebhookOutcome::Duplicate,
         WebhookOutcome::UnknownSubscription,
@@ -36,6 +40,7 @@ impl WebhookOutcome {
         WebhookOutcome::Stale,
         WebhookOutcome::Malformed,
         WebhookOutcome::StorageError,
+        WebhookOutcome::Deadline,
         WebhookOutcome::Other,
     ];
 
@@ -52,6 +57,7 @@ impl WebhookOutcome {
             WebhookOutcome::Stale => "stale",
             WebhookOutcome::Malformed => "malformed",
             WebhookOutcome::StorageError => "storage_error",
+            WebhookOutcome::Deadline => "deadline",
             WebhookOutcome::Other => "other",
         }
     }
@@ -118,6 +124,7 @@ pub struct Metrics {
     fanout: Histogram,
     webhook_time: Histogram,
     background_panics: [AtomicU64; BackgroundLoop::ALL.len()],
+    rate_limited: [AtomicU64; Door::ALL.len()],
 }
 
 /// Values read from elsewhere when scraped.
@@ -153,6 +160,12 @@ impl Metrics {
         self.background_panics[index].fetch_add(1, Relaxed);
     }
 
+    /// A request refused with 429 at `door`.
+    pub fn rate_limited(&self, door: Door) {
+        let index = Door::ALL.iter().position(|d| *d == door).unwrap_or(0);
+        self.rate_limited[index].fetch_add(1, Relaxed);
+    }
+
     pub fn fanout(&self, latency: Duration) {
         self.fanout.observe(latency);
     }
@@ -174,6 +187,11 @@ impl Metrics {
         let _ = writeln!(out, "# TYPE sev_webhooks_total counter");
         for (outcome, count) in WebhookOutcome::ALL.iter().zip(&self.webhooks) {
             let _ = writeln!(out, "sev_webhooks_total{{outcome=\"{}\"}} {}", outcome.label(), count.load(Relaxed));
+        }
+        let _ = writeln!(out, "# HELP sev_rate_limited_total Requests refused with 429, by door.");
+        let _ = writeln!(out, "# TYPE sev_rate_limited_total counter");
+        for (door, count) in Door::ALL.iter().zip(&self.rate_limited) {
+            let _ = writeln!(out, "sev_rate_limited_total{{door=\"{}\"}} {}", door.label(), count.load(Relaxed));
         }
         let _ = writeln!(out, "# HELP sev_events_stored_total Events stored.");
         let _ = writeln!(out, "# TYPE sev_events_stored_total counter");
@@ -249,6 +267,7 @@ mod tests {
         m.fanout(Duration::from_millis(3));
         m.fanout(Duration::from_millis(200));
         m.webhook_time(Duration::from_micros(800));
+        m.rate_limited(Door::SignIn);
         let text = m.render(&Gauges {
             open_websockets: 4,
             catchups: (7, 2),
@@ -262,6 +281,8 @@ mod tests {
         assert!(text.contains("sev_webhooks_total{outcome=\"stored\"} 2"), "{text}");
         assert!(text.contains("sev_webhooks_total{outcome=\"bad_signature\"} 1"));
         assert!(text.contains("sev_events_stored_total 2"));
+        assert!(text.contains("sev_rate_limited_total{door=\"sign_in\"} 1"), "{text}");
+        assert!(text.contains("sev_rate_limited_total{door=\"page\"} 0"), "{text}");
         assert!(text.contains("sev_fanout_seconds_bucket{le=\"0.005\"} 1"));
         assert!(text.contains("sev_fanout_seconds_bucket{le=\"0.25\"} 2"));
         assert!(text.contains("sev_fanout_seconds_bucket{le=\"+Inf\"} 2"));

@@ -3,11 +3,12 @@
 use std::sync::Arc;
 
 use axum::Router;
-use http::HeaderValue;
 use http::header::{HeaderName, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS};
+use http::{HeaderValue, StatusCode};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 
 use app::backend::SharedBackend;
@@ -15,7 +16,7 @@ use app::{App, shell};
 
 use crate::backend::ServerBackend;
 use crate::state::AppState;
-use crate::{assets, auth, demo, eventsub, health, live, telemetry};
+use crate::{assets, auth, cross_site, demo, eventsub, health, live, rate_limit, telemetry};
 
 pub fn build(state: AppState, mock: Option<&twitch_mock::MockTwitch>) -> Router {
     let backend: SharedBackend = Arc::new(ServerBackend::new(state.clone()));
@@ -35,7 +36,14 @@ pub fn build(state: AppState, mock: Option<&twitch_mock::MockTwitch>) -> Router 
     }
     // Over https, browsers are told to come back only over https (without subdomains: they may not be sev's).
     let hsts = state.settings.secure_cookies().then(|| HeaderValue::from_static("max-age=63072000"));
+    let timeouts = tower::ServiceBuilder::new()
+        // A request sev cannot answer in time (a render stuck upstream, say) gets a 503 instead of a hang.
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, state.settings.request_timeout))
+        .layer(RequestBodyTimeoutLayer::new(state.settings.body_timeout));
     router
+        .layer(axum::middleware::from_fn_with_state(state.clone(), cross_site::enforce))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), rate_limit::enforce))
+        .layer(timeouts)
         .layer(SetResponseHeaderLayer::if_not_present(STRICT_TRANSPORT_SECURITY, hsts))
         // No page of sev's opens another window or needs a device; Twitch's player needs none of these either.
         .layer(SetResponseHeaderLayer::if_not_present(

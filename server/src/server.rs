@@ -32,6 +32,8 @@ pub enum StartError {
     Redis(#[from] redis::RedisError),
     #[error("cannot listen: {0}")]
     Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Config(#[from] crate::config::ConfigError),
 }
 
 /// A running sev.
@@ -111,7 +113,8 @@ pub async fn start(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<RunningServer, StartError> {
     let addr = listener.local_addr()?;
-    let db = Db::open_with(&settings.database_url, settings.database_max_connections, settings.durability).await?;
+    let db = Db::open_with(&settings.database_url, settings.pool()).await?;
+    let webhook_db = Db::open_reserve(&settings.database_url, settings.webhook_pool()).await?;
     let keys = Keys {
         session: secret(&db, &settings.session_key, "session_key").await?,
         eventsub: secret(&db, &settings.eventsub_secret, "eventsub_secret").await?,
@@ -128,6 +131,7 @@ pub async fn start(
             };
             (endpoints, live.client_id.clone(), live.client_secret.expose().to_string(), None)
         }
+        TwitchMode::Unconfigured => return Err(StartError::Config(crate::config::unconfigured())),
         TwitchMode::Demo => {
             let public_base = settings.public("/mock-twitch");
             let mock = MockTwitch::new(MockConfig {
@@ -137,6 +141,7 @@ pub async fn start(
                     redirect_uris: vec![redirect_uri.clone()],
                 }],
                 public_base: public_base.clone(),
+                callbacks_under: Some(settings.public("/")),
             });
             // The browser reaches the mock through PUBLIC_URL; sev itself calls it over loopback.
             let internal = format!("http://{}/mock-twitch", reachable(addr));
@@ -162,7 +167,8 @@ pub async fn start(
         .hash_files(settings.hashed_assets)
         .build();
 
-    let connections = crate::live::ConnectionLimits::new(settings.ws_max_per_address);
+    let connections = crate::live::ConnectionLimits::new(settings.ws_max_per_address, settings.ws_max_open);
+    let rate_limits = crate::rate_limit::RateLimits::new(settings.rate_budgets);
     let instance_id: Arc<str> = random_token().into();
     let bus: Arc<dyn crate::bus::EventBus> = match &settings.redis_url {
         Some(url) => Arc::new(crate::bus::redis::RedisBus::start(url, &instance_id)?),
@@ -171,10 +177,12 @@ pub async fn start(
     let (going_away_tx, going_away) = tokio::sync::watch::channel(false);
     let state = AppState {
         connections,
+        rate_limits,
         metrics: Arc::default(),
         instance_id,
         settings: Arc::new(settings),
         db,
+        webhook_db,
         twitch: Arc::new(TwitchApi::new(oauth, helix)),
         keys: Arc::new(keys),
         bus,
@@ -184,19 +192,20 @@ pub async fn start(
     };
     let app = router::build(state.clone(), mock.as_ref());
     let (tx, rx) = oneshot::channel::<()>();
-    let serving = tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                tokio::select! {
-                    _ = rx => {}
-                    _ = shutdown => {}
-                }
-                // Upgraded sockets are not connections the graceful shutdown waits for: tell them.
-                let _ = going_away_tx.send(true);
-            })
-            .await
-    });
-    let background = vec![revalidate::spawn(state.clone()), subscriptions::spawn(state.clone())];
+    let header_timeout = state.settings.header_timeout;
+    let serving = tokio::spawn(crate::listen::serve(listener, app, header_timeout, async move {
+        tokio::select! {
+            _ = rx => {}
+            _ = shutdown => {}
+        }
+        // Upgraded sockets are not connections the graceful shutdown waits for: tell them.
+        let _ = going_away_tx.send(true);
+    }));
+    let background = vec![
+        revalidate::spawn(state.clone()),
+        subscriptions::spawn(state.clone()),
+        crate::rate_limit::spawn(state.clone()),
+    ];
     tracing::info!(%addr, public_url = %state.settings.public_url, "sev is listening");
     Ok(RunningServer { addr, state, mock, shutdown: Some(tx), serving, background })
 }

@@ -22,11 +22,14 @@ pub struct Keys {
 pub struct AppState {
     pub settings: Arc<Settings>,
     pub db: Db,
+    /// A pool of EventSub webhooks' own (see [`Db::open_reserve`]).
+    pub webhook_db: Db,
     pub twitch: Arc<twitch::TwitchApi>,
     pub keys: Arc<Keys>,
     pub bus: Arc<dyn EventBus>,
     /// Open feed sockets per client address.
     pub connections: crate::live::ConnectionLimits,
+    pub rate_limits: crate::rate_limit::RateLimits,
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Names this instance in leases shared with other instances.
     pub instance_id: Arc<str>,
@@ -36,6 +39,13 @@ pub struct AppState {
     /// Turns true when the instance starts shutting down: feed sockets then close with "going away", so pages
     /// reconnect at once (to another instance behind a balancer) instead of finding out from a dead connection.
     pub going_away: tokio::sync::watch::Receiver<bool>,
+}
+
+impl AppState {
+    /// The state a webhook is handled with: the same, but storage through the webhooks' own pool.
+    pub fn for_webhooks(&self) -> AppState {
+        AppState { db: self.webhook_db.clone(), ..self.clone() }
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -297,19 +297,7 @@ async fn reconcile_deletes_orphans_and_recreates_what_twitch_lost() {
     let offline = app.mock_subscriptions_of(&panda).into_iter().find(|s| s.kind == "stream.offline").unwrap();
     app.mock.revoke_subscription(&offline.id, "user_removed").await.unwrap();
     // And an orphan points at sev: a subscription sev never asked for (its challenge is refused).
-    let token: serde_json::Value = reqwest::Client::new()
-        .post(format!("http://{}/oauth2/token", app.mock_addr))
-        .form(&[
-            ("client_id", common::CLIENT_ID),
-            ("client_secret", common::CLIENT_SECRET),
-            ("grant_type", "client_credentials"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let token = app.mock_token(&[("grant_type", "client_credentials")]).await;
     let r = reqwest::Client::new()
         .post(format!("http://{}/helix/eventsub/subscriptions", app.mock_addr))
         .bearer_auth(token["access_token"].as_str().unwrap())
@@ -361,6 +349,11 @@ async fn connecting_a_channel_adds_the_authorized_types_and_revoking_removes_the
     let panda = user_id_for("pixel_panda");
     let streamer = app.viewer_picking("pixel_panda", "pixel_panda").await;
     assert_eq!(app.mock_subscriptions_of(&panda).len(), PUBLIC_TYPES);
+    // Before connecting, the streamer is told that what the connection adds is public.
+    let page = streamer.get(app.url("/streamer/pixel_panda")).send().await.unwrap().text().await.unwrap();
+    let notice = page.find("These events are public on sev").expect("the public-events notice");
+    assert!(notice < page.find("/auth/connect").unwrap(), "the notice comes before the button");
+    assert!(page.contains("channel-point rewards") && page.contains("names of your followers"));
 
     let r = streamer.get(app.url("/auth/connect")).send().await.unwrap();
     assert_eq!(r.status(), 303);
@@ -501,10 +494,7 @@ async fn a_subscription_twitch_already_has_is_adopted_on_409() {
 async fn an_app_token_twitch_rejects_is_fetched_again() {
     let app = TestApp::start().await;
     // Let the start-up reconcile finish first, so that it is not the one to meet the revoked token.
-    app.eventually("the start-up reconcile created the app-wide subscription", || async {
-        app.mock.subscriptions().iter().any(|s| s.kind == "user.authorization.revoke" && s.status == "enabled")
-    })
-    .await;
+    app.app_subscribed().await;
     app.mock.settle().await;
     let token = app.state().twitch.app_token().await.unwrap();
     let r = reqwest::Client::new()

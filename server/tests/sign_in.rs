@@ -42,8 +42,56 @@ async fn the_full_oauth_round_trip_signs_the_viewer_in() {
     assert_eq!(id, twitch_mock::user_id_for("viewer_one"));
     assert_eq!(login, "viewer_one");
     assert!(avatar.ends_with("/avatars/viewer_one.svg"), "{avatar}");
-    let tokens: String = sqlx::query_scalar("SELECT access_token FROM sessions").fetch_one(&db).await.unwrap();
-    assert!(!session.contains(&tokens), "the cookie never carries the Twitch token");
+    let (token, refresh): (String, Option<String>) =
+        sqlx::query_as("SELECT access_token, refresh_token FROM sessions").fetch_one(&db).await.unwrap();
+    assert_eq!((token.as_str(), refresh), ("", None), "the session keeps no Twitch token");
+    app.eventually("the sign-in's token is revoked at Twitch", || async {
+        app.mock.usable_user_tokens("viewer_one") == 0
+    })
+    .await;
+    assert!(app.home(&client).await.contains("Viewer_One"), "still signed in without the token");
+}
+
+/// A session as sev kept them before it stopped keeping tokens: with a real Twitch token and refresh token,
+/// obtained through the mock's code flow. Returns a client carrying its cookie, and the access token.
+async fn session_with_token(app: &TestApp, login: &str) -> (reqwest::Client, String) {
+    let authorize = app.begin_sign_in(&browser()).await;
+    let callback = url::Url::parse(&app.answer_authorize(&authorize, login, "authorize").await).unwrap();
+    let code = callback.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    let redirect = app.url("/auth/callback");
+    let form = [("code", code.as_str()), ("grant_type", "authorization_code"), ("redirect_uri", redirect.as_str())];
+    let tokens = app.mock_token(&form).await;
+    let user_id = twitch_mock::user_id_for(login);
+    let db = &app.state().db;
+    let user = sev::storage::UserRecord {
+        twitch_id: user_id.clone(),
+        login: login.to_string(),
+        display_name: login.to_string(),
+        profile_image_url: String::new(),
+    };
+    db.upsert_user(&user, now()).await.unwrap();
+    let cookie = format!("legacy-cookie-{login}");
+    let access = tokens["access_token"].as_str().unwrap().to_string();
+    db.insert_session(&sev::storage::SessionRecord {
+        id_hash: keyed_hash(common::SESSION_KEY, &cookie),
+        user_id,
+        access_token: access.clone(),
+        refresh_token: tokens["refresh_token"].as_str().map(str::to_string),
+        scopes: String::new(),
+        created_at: now(),
+        expires_at: now() + 86_400,
+        validated_at: now(),
+    })
+    .await
+    .unwrap();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("cookie", format!("sev_session={cookie}").parse().unwrap());
+    let client = reqwest::Client::builder()
+        .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    (client, access)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -194,24 +242,61 @@ async fn every_failure_page_offers_a_way_back_and_never_a_server_error() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sign_out_revokes_the_token_and_ends_the_session() {
+async fn sign_out_ends_the_session_and_the_next_sign_in_asks_twitch_again() {
     let app = TestApp::start().await;
     let client = browser();
     app.sign_in(&client, "viewer_seven").await;
-    let token: String =
-        sqlx::query_scalar("SELECT access_token FROM sessions").fetch_one(&app.db().await).await.unwrap();
-    assert!(!app.mock.was_revoked(&token));
+    let login = client.get(app.url("/auth/login")).send().await.unwrap();
+    assert!(!location(&login).contains("force_verify"), "{}", location(&login));
 
     assert_eq!(client.get(app.url("/auth/logout")).send().await.unwrap().status(), 405, "sign-out is POST only");
-
     let r = client.post(app.url("/auth/logout")).send().await.unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(location(&r), "/");
-    assert!(app.mock.was_revoked(&token), "the token was revoked at Twitch");
     let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions").fetch_one(&app.db().await).await.unwrap();
     assert_eq!(sessions, 0);
     let home = app.home(&client).await;
     assert!(home.contains("Sign in with Twitch") && !home.contains("viewer_seven"));
+
+    // On a shared computer the next person must choose their account at Twitch, not pass straight through.
+    let next = client.get(app.url("/auth/login")).send().await.unwrap();
+    assert!(location(&next).contains("force_verify=true"), "{}", location(&next));
+    let after = client.get(app.url("/auth/login")).send().await.unwrap();
+    assert!(!location(&after).contains("force_verify"), "asked once: {}", location(&after));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_out_a_session_that_kept_a_token_revokes_it() {
+    let app = TestApp::start().await;
+    let (client, token) = session_with_token(&app, "viewer_old").await;
+    assert!(app.home(&client).await.contains("viewer_old"));
+    assert_eq!(client.post(app.url("/auth/logout")).send().await.unwrap().status(), 303);
+    assert!(app.mock.was_revoked(&token), "the token was revoked at Twitch");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_in_again_ends_the_previous_session() {
+    let app = TestApp::start().await;
+    let client = browser();
+    app.sign_in(&client, "viewer_twice").await;
+    app.sign_in(&client, "viewer_twice").await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 1, "the first session is gone");
+    assert!(app.home(&client).await.contains("viewer_twice"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn withdrawing_access_at_twitch_signs_the_viewer_out_everywhere() {
+    let app = TestApp::start().await;
+    app.app_subscribed().await;
+    let (laptop, phone, other) = (browser(), browser(), browser());
+    app.sign_in(&laptop, "viewer_leaving").await;
+    app.sign_in(&phone, "viewer_leaving").await;
+    app.sign_in(&other, "viewer_staying").await;
+    app.mock.revoke_user_authorization("viewer_leaving").await;
+    app.eventually("both sessions end", || async { app.count("SELECT COUNT(*) FROM sessions").await == 1 }).await;
+    assert!(app.home(&laptop).await.contains("Sign in with Twitch"));
+    assert!(app.home(&phone).await.contains("Sign in with Twitch"));
+    assert!(app.home(&other).await.contains("viewer_staying"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -225,12 +310,20 @@ async fn the_session_survives_a_server_restart() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_session_whose_token_twitch_no_longer_accepts_ends_at_revalidation() {
+async fn sessions_without_tokens_are_never_sent_to_twitch() {
     let app = TestApp::start().await;
-    let kept = browser();
-    let lost = browser();
-    app.sign_in(&kept, "viewer_nine").await;
-    app.sign_in(&lost, "viewer_ten").await;
+    app.sign_in(&browser(), "viewer_tokenless").await;
+    let before = app.mock.request_count("/oauth2/validate");
+    let pass = revalidate::validate_due(app.state(), Duration::ZERO).await.unwrap();
+    assert_eq!(pass, revalidate::Pass::default(), "nothing was due");
+    assert_eq!(app.mock.request_count("/oauth2/validate"), before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kept_token_twitch_no_longer_accepts_ends_its_session_at_revalidation() {
+    let app = TestApp::start().await;
+    let (kept, _) = session_with_token(&app, "viewer_nine").await;
+    let (lost, _) = session_with_token(&app, "viewer_ten").await;
 
     let pass = revalidate::validate_due(app.state(), Duration::ZERO).await.unwrap();
     assert_eq!((pass.valid, pass.ended), (2, 0));
@@ -243,10 +336,29 @@ async fn a_session_whose_token_twitch_no_longer_accepts_ends_at_revalidation() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_twitch_fails_to_answer_keeps_the_viewer_signed_in() {
+    let app = TestApp::start().await;
+    let (client, _) = session_with_token(&app, "viewer_patient").await;
+    // The access token expires (validate says 401); the refresh token is still good, but the token endpoint is
+    // down for now.
+    app.mock.advance_clock(Duration::from_secs(5 * 3600));
+    app.mock.set_path_down("/oauth2/token", true);
+    let pass = revalidate::validate_due(app.state(), Duration::ZERO).await.unwrap();
+    assert_eq!((pass.deferred, pass.ended), (1, 0), "{pass:?}");
+    assert!(app.home(&client).await.contains("viewer_patient"), "still signed in");
+
+    // Twitch answers again, and the deferred check falls due (here at once rather than after its retry delay).
+    app.mock.set_path_down("/oauth2/token", false);
+    sqlx::query("UPDATE sessions SET validated_at = 0").execute(&app.db().await).await.unwrap();
+    let pass = revalidate::validate_due(app.state(), Duration::ZERO).await.unwrap();
+    assert_eq!(pass.refreshed, 1, "{pass:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn instances_sharing_the_database_check_each_session_once() {
     let app = TestApp::start().await;
     for i in 0..6 {
-        app.sign_in(&browser(), &format!("split_viewer_{i}")).await;
+        session_with_token(&app, &format!("split_viewer_{i}")).await;
     }
     let (peer, _) = app.start_peer().await;
     tokio::time::sleep(Duration::from_millis(500)).await; // the peer's start-up pass
@@ -264,7 +376,7 @@ async fn instances_sharing_the_database_check_each_session_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn recently_validated_sessions_are_not_validated_again() {
     let app = TestApp::start().await;
-    app.sign_in(&browser(), "viewer_eleven").await;
+    session_with_token(&app, "viewer_eleven").await;
     let before = app.mock.request_count("/oauth2/validate");
     let pass = revalidate::validate_due(app.state(), Duration::from_secs(3600)).await.unwrap();
     assert_eq!(pass, revalidate::Pass::default());

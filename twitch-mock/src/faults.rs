@@ -4,7 +4,7 @@
 //! Counting happens before the faults so that a test can assert that a client retried against a
 //! mock that was down.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use axum::extract::{Request, State};
@@ -20,6 +20,8 @@ use crate::errors::error_status_message;
 pub(crate) struct Faults {
     pub(crate) delay: Option<Duration>,
     pub(crate) down: bool,
+    /// Paths answering 503 while the rest works, e.g. only `/oauth2/token`.
+    pub(crate) down_paths: HashSet<String>,
     requests_per_path: HashMap<String, usize>,
 }
 
@@ -43,7 +45,7 @@ pub(crate) async fn observe_and_inject_faults(
     let (delay, down) = {
         let mut store = mock.shared().lock();
         store.faults.count_request(request.uri().path());
-        (store.faults.delay, store.faults.down)
+        (store.faults.delay, store.faults.down || store.faults.down_paths.contains(request.uri().path()))
     };
     if let Some(delay) = delay {
         tokio::time::sleep(delay).await;

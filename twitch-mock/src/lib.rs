@@ -63,6 +63,10 @@ pub struct MockConfig {
     /// Absolute base URL where this mock is reachable from a browser, without trailing slash,
     /// e.g. "http://127.0.0.1:3000/mock-twitch". Used to build avatar URLs.
     pub public_base: String,
+    /// When set, EventSub callbacks must start with it (e.g. sev's `PUBLIC_URL` plus `/`): a mock whose demo
+    /// credentials anyone can read must not be made to post to any address on the network. `None` accepts any
+    /// absolute http(s) URL, as Twitch does.
+    pub callbacks_under: Option<String>,
 }
 
 /// A running mock Twitch. Cheap to clone: clones share one state, so a test can keep a handle
@@ -99,6 +103,28 @@ impl MockTwitch {
     /// 503 {"error":"Service Unavailable","status":503,"message":"..."}.
     pub fn set_down(&self, down: bool) {
         self.shared.lock().faults.down = down;
+    }
+
+    /// Makes one path (as the mock's router sees it, e.g. `/oauth2/token`) answer 503 while the rest works.
+    pub fn set_path_down(&self, path: &str, down: bool) {
+        let faults = &mut self.shared.lock().faults;
+        if down {
+            faults.down_paths.insert(path.to_string());
+        } else {
+            faults.down_paths.remove(path);
+        }
+    }
+
+    /// How many user access tokens issued to this login are still usable: neither revoked nor expired.
+    pub fn usable_user_tokens(&self, login: &str) -> usize {
+        let store = self.shared.lock();
+        store.tokens.usable_of(&login.to_ascii_lowercase(), store.clock.now())
+    }
+
+    /// Every access and refresh token ever issued to this login, revoked or not: what a test looks for where no
+    /// token may appear (logs, pages).
+    pub fn issued_user_tokens(&self, login: &str) -> Vec<String> {
+        self.shared.lock().tokens.issued_to(&login.to_ascii_lowercase())
     }
 
     /// Makes every token issued to this login invalid (as if the user disconnected the app):

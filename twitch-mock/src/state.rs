@@ -25,6 +25,8 @@ use crate::{MockClient, MockConfig};
 pub(crate) struct Shared {
     /// Absolute base URL of the mock as a browser sees it; avatar URLs are built from it.
     pub(crate) public_base: String,
+    /// See [`MockConfig::callbacks_under`].
+    pub(crate) callbacks_under: Option<String>,
     /// Posts EventSub messages to callbacks; one client so connections are reused.
     pub(crate) webhooks: reqwest::Client,
     /// EventSub challenges sent and not yet answered; `settle` waits for zero.
@@ -50,6 +52,7 @@ impl Shared {
         let clients = config.clients.into_iter().map(|client| (client.client_id.clone(), client)).collect();
         Self {
             public_base: config.public_base.trim_end_matches('/').to_owned(),
+            callbacks_under: config.callbacks_under,
             webhooks: crate::eventsub::webhook_client(),
             verifications: watch::Sender::new(0),
             store: Mutex::new(Store {

@@ -261,6 +261,24 @@ impl TokenStore {
         self.access_tokens.get(access_token).is_some_and(|token| token.revocation == Revocation::ByClient)
     }
 
+    /// Access tokens issued to `login`, with the refresh tokens issued beside them.
+    pub(crate) fn issued_to(&self, login: &str) -> Vec<String> {
+        self.access_tokens
+            .iter()
+            .filter(|(_, t)| t.login.as_deref() == Some(login))
+            .flat_map(|(access, t)| std::iter::once(access.clone()).chain(t.refresh_token.clone()))
+            .collect()
+    }
+
+    /// User access tokens of `login` that are neither revoked nor expired.
+    pub(crate) fn usable_of(&self, login: &str, now: SystemTime) -> usize {
+        self.access_tokens
+            .values()
+            .filter(|t| t.login.as_deref() == Some(login) && t.revocation == Revocation::None)
+            .filter(|t| seconds_left(now, t.expires_at).is_some())
+            .count()
+    }
+
     /// The user disconnected the app: all their codes, access tokens and refresh tokens die.
     /// They can sign in again and get new ones.
     pub(crate) fn disconnect_user(&mut self, login: &str) {

@@ -23,6 +23,24 @@ fn is_nanosecond_timestamp(value: &str) -> bool {
 }
 
 #[tokio::test]
+async fn a_mock_told_where_its_app_lives_posts_nowhere_else() {
+    let receiver = Receiver::start().await;
+    let allowed = receiver.callback("/");
+    let twitch = TestTwitch::start_with(Some(allowed.clone())).await;
+    let token = twitch.app_token().await;
+    for elsewhere in ["http://169.254.169.254/latest/meta-data", "http://127.0.0.1:1/eventsub"] {
+        let request = subscription_request("stream.online", "1", broadcaster("pixel_panda"), elsewhere);
+        let (status, body) = json_of(twitch.create_subscription(&token, &request).await).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{elsewhere}");
+        assert!(body["message"].as_str().unwrap_or_default().contains("must be under"), "{body}");
+    }
+    assert!(twitch.mock.subscriptions().is_empty());
+    let request =
+        subscription_request("stream.online", "1", broadcaster("pixel_panda"), &receiver.callback("/eventsub"));
+    assert_eq!(json_of(twitch.create_subscription(&token, &request).await).await.0, StatusCode::ACCEPTED);
+}
+
+#[tokio::test]
 async fn a_subscription_whose_challenge_is_answered_becomes_enabled() {
     let twitch = TestTwitch::start().await;
     let receiver = Receiver::start().await;

@@ -90,6 +90,7 @@ async fn the_mock_works_nested_under_a_path_prefix() {
             redirect_uris: vec![REDIRECT_URI.into()],
         }],
         public_base: "http://127.0.0.1:3000/mock-twitch".into(),
+        callbacks_under: None,
     });
     let app = Router::new().nest("/mock-twitch", mock.router());
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await.expect("bind");

@@ -31,6 +31,9 @@ async fn consent_page_shows_scopes_and_a_login_form_with_the_request_as_hidden_f
 
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()[header::CONTENT_TYPE], "text/html; charset=utf-8");
+    let csp = response.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_string();
+    assert!(csp.starts_with("default-src 'none'") && !csp.contains("script-src"), "no script may run: {csp}");
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
     let html = response.text().await.expect("body");
     assert!(html.contains("<title>Sign in to Twitch (mock)</title>"));
     assert!(html.contains("<code>user:read:email</code>"));

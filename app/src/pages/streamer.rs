@@ -134,6 +134,11 @@ fn WhatYouSee(name: String, login: String, connected: bool, viewer_is_streamer: 
     };
     let connect = (viewer_is_streamer && !connected).then(|| {
         view! {
+            <p class="public-notice" data-testid="public-notice">
+                <strong>"These events are public on sev. "</strong>
+                "Once you connect, anyone who opens this page sees them: the names of your followers, subscribers, gifters and cheerers, cheer and subscription messages, and the text viewers type into channel-point rewards. "
+                "You can disconnect at any time in your Twitch settings (Connections)."
+            </p>
             <p>
                 <a class="button twitch" href="/auth/connect" rel="external">
                     "Connect your channel"

@@ -72,7 +72,14 @@ pub async fn validate_due(app: &AppState, max_age: Duration) -> Result<Pass, Sto
 }
 
 /// Checks one session's token with Twitch: kept, refreshed, ended, or left for a later pass.
+///
+/// Sessions started since sev stopped keeping tokens hold none and are never due; this checks those started
+/// before, until they expire.
 async fn check(app: &AppState, s: SessionRecord, now: i64) -> Result<Checked, StorageError> {
+    if s.access_token.is_empty() {
+        app.db.session_validated(&s.id_hash, "", None, s.expires_at).await?;
+        return Ok(Checked::Valid);
+    }
     let oauth = app.twitch.oauth();
     match oauth.validate(&s.access_token).await {
         Ok(_) => {
@@ -81,16 +88,26 @@ async fn check(app: &AppState, s: SessionRecord, now: i64) -> Result<Checked, St
         }
         Err(TwitchError::InvalidToken) => {
             let refreshed = match &s.refresh_token {
-                Some(r) => oauth.refresh(r).await.ok(),
-                None => None,
+                Some(r) => oauth.refresh(r).await.map(Some),
+                None => Ok(None),
             };
             match refreshed {
-                Some(t) => {
+                // Only Twitch refusing the refresh ends the session; Twitch failing to answer does not.
+                Err(
+                    e @ (TwitchError::Timeout
+                    | TwitchError::Unavailable(_)
+                    | TwitchError::RateLimited { .. }
+                    | TwitchError::Protocol(_)),
+                ) => {
+                    tracing::warn!(error = %e, "token refresh deferred");
+                    Ok(Checked::Deferred)
+                }
+                Ok(Some(t)) => {
                     let refresh = t.refresh_token.as_deref().or(s.refresh_token.as_deref());
                     app.db.session_validated(&s.id_hash, &t.access_token, refresh, now).await?;
                     Ok(Checked::Refreshed)
                 }
-                None => {
+                Ok(None) | Err(_) => {
                     app.db.delete_session(&s.id_hash).await?;
                     tracing::info!(user_id = %s.user_id, "session ended: Twitch no longer accepts its token");
                     Ok(Checked::Ended)

@@ -15,9 +15,6 @@ use super::{cookies, session};
 use crate::state::AppState;
 use crate::storage::{UserRecord, now};
 
-/// The cookie path of the state cookie: only the callback needs it.
-const STATE_COOKIE_PATH: &str = "/auth";
-
 fn see_other(location: &str, cookies: &[String]) -> Response {
     let mut response = (StatusCode::SEE_OTHER, [(LOCATION, location.to_string())]).into_response();
     for c in cookies {
@@ -38,8 +35,17 @@ const CONNECT: &str = "connect";
 
 /// Starts a sign-in: a fresh state, remembered server-side and in a cookie, then off to Twitch. Sign-in needs no
 /// scopes: sev only asks who the viewer is.
-pub async fn start(State(app): State<AppState>) -> Response {
-    begin(&app, SIGN_IN, &[], false).await
+///
+/// After a sign-out in this browser, Twitch is asked to show its consent page again (`force_verify`), so whoever
+/// uses the computer next must choose their account rather than be signed in as the last person by one click.
+pub async fn start(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    let secure = app.settings.secure_cookies();
+    let signed_out = cookies::read(&headers, cookies::Jar::SignedOut, secure).is_some();
+    let mut response = begin(&app, SIGN_IN, &[], signed_out).await;
+    if signed_out && let Ok(clear) = cookies::set(cookies::Jar::SignedOut, "", 0, secure).parse() {
+        response.headers_mut().append(SET_COOKIE, clear);
+    }
+    response
 }
 
 /// "Connect your channel": a signed-in streamer grants sev the broadcaster scopes its private events need.
@@ -65,13 +71,7 @@ async fn begin(app: &AppState, purpose: &str, scopes: &[&str], force_verify: boo
         tracing::error!(error = %e, "cannot store the OAuth state");
         return failure_page(SignInFailure::Unexpected, &[]);
     }
-    let cookie = cookies::set(
-        cookies::OAUTH_STATE,
-        &state,
-        STATE_COOKIE_PATH,
-        STATE_LIFETIME_SECS,
-        app.settings.secure_cookies(),
-    );
+    let cookie = cookies::set(cookies::Jar::SignInState, &state, STATE_LIFETIME_SECS, app.settings.secure_cookies());
     see_other(&app.twitch.oauth().authorize_url(&state, scopes, force_verify), &[cookie])
 }
 
@@ -97,7 +97,7 @@ impl std::fmt::Debug for CallbackQuery {
 
 /// Finishes a sign-in. Every failure lands on a friendly page; the state cookie is cleared either way.
 pub async fn callback(State(app): State<AppState>, Query(query): Query<CallbackQuery>, headers: HeaderMap) -> Response {
-    let clear_state = cookies::set(cookies::OAUTH_STATE, "", STATE_COOKIE_PATH, 0, app.settings.secure_cookies());
+    let clear_state = cookies::set(cookies::Jar::SignInState, "", 0, app.settings.secure_cookies());
     match finish(&app, &query, &headers).await {
         Ok(Finished::SignedIn(session_cookie)) => see_other("/", &[clear_state, session_cookie]),
         Ok(Finished::Connected(login)) => see_other(&format!("/streamer/{login}?connected=1"), &[clear_state]),
@@ -117,7 +117,7 @@ enum Finished {
 }
 
 async fn finish(app: &AppState, query: &CallbackQuery, headers: &HeaderMap) -> Result<Finished, SignInFailure> {
-    let cookie_state = cookies::read(headers, cookies::OAUTH_STATE);
+    let cookie_state = cookies::read(headers, cookies::Jar::SignInState, app.settings.secure_cookies());
     let browser_check = state_check::check_browser(query.state.as_deref(), cookie_state.as_deref());
     // The stored state is consumed only when this browser started the sign-in, so a forged callback cannot
     // burn someone else's state.
@@ -163,6 +163,11 @@ async fn finish(app: &AppState, query: &CallbackQuery, headers: &HeaderMap) -> R
         return connect_channel(app, headers, &profile, &tokens).await.map(Finished::Connected);
     }
 
+    // A browser signing in again ends the session it had, so no forgotten session outlives its cookie.
+    session::end(app, headers).await.map_err(|e| {
+        tracing::error!(error = %e, "cannot end the previous session");
+        SignInFailure::Unexpected
+    })?;
     let now = now();
     let stored = async {
         app.db
@@ -176,12 +181,13 @@ async fn finish(app: &AppState, query: &CallbackQuery, headers: &HeaderMap) -> R
                 now,
             )
             .await?;
-        session::start(app, &profile.id, &tokens).await
+        session::start(app, &profile.id).await
     };
     let cookie = stored.await.map_err(|e| {
         tracing::error!(error = %e, "cannot store the session");
         SignInFailure::Unexpected
     })?;
+    session::revoke_later(app, tokens.access_token);
     tracing::info!(user_id = %profile.id, login = %profile.login, "viewer signed in");
     Ok(Finished::SignedIn(cookie))
 }

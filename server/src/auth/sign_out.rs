@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use http::header::{LOCATION, SET_COOKIE};
 use http::{HeaderMap, StatusCode};
 
-use super::session;
+use super::{cookies, session};
 use crate::state::AppState;
 
 pub async fn sign_out(State(app): State<AppState>, headers: HeaderMap) -> Response {
@@ -15,5 +15,13 @@ pub async fn sign_out(State(app): State<AppState>, headers: HeaderMap) -> Respon
         return (StatusCode::SERVICE_UNAVAILABLE, "sev could not sign you out just now. Please try again.")
             .into_response();
     }
-    (StatusCode::SEE_OTHER, [(LOCATION, "/".to_string()), (SET_COOKIE, session::clear_cookie(&app))]).into_response()
+    // Remembered for a day: the next sign-in from this browser asks Twitch to show its consent page again.
+    let signed_out = cookies::set(cookies::Jar::SignedOut, "1", 86_400, app.settings.secure_cookies());
+    let mut response =
+        (StatusCode::SEE_OTHER, [(LOCATION, "/".to_string()), (SET_COOKIE, session::clear_cookie(&app))])
+            .into_response();
+    if let Ok(value) = signed_out.parse() {
+        response.headers_mut().append(SET_COOKIE, value);
+    }
+    response
 }

@@ -80,6 +80,10 @@ pub async fn notification(
         if let Some(user_id) = event.get("user_id").and_then(Value::as_str)
             && sub.kind == "user.authorization.revoke"
         {
+            // The viewer withdrew sev's access at Twitch: they are signed out everywhere, and a streamer's channel
+            // is disconnected.
+            let ended = app.db.delete_sessions_of(user_id).await?;
+            tracing::info!(user_id, ended, "access withdrawn at Twitch; sessions ended");
             subscriptions::channel_disconnected(app, user_id).await;
         }
         return Ok(WebhookOutcome::Other);

@@ -38,9 +38,21 @@ fn check_age(timestamp: &str, now_ms: i64) -> Result<(), &'static str> {
     }
 }
 
+/// Handles a webhook through storage of its own and within a deadline. Past the deadline Twitch is told 503 and
+/// sends the message again; the work under way still finishes (see [`handle`]), and the resent message then
+/// finds its event stored and is acknowledged as a duplicate, so nothing is lost or stored twice.
 pub async fn receive(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let started = std::time::Instant::now();
-    let response = handle(&app, &headers, &body).await;
+    let app = app.for_webhooks();
+    let deadline = app.settings.webhook_deadline;
+    let response = match tokio::time::timeout(deadline, handle(&app, &headers, &body)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(?deadline, "EventSub message not handled in time; answered 503 so Twitch retries");
+            let response = refuse(StatusCode::SERVICE_UNAVAILABLE, "sev is overloaded; please retry");
+            counted(&app, WebhookOutcome::Deadline, response)
+        }
+    };
     app.metrics.webhook_time(started.elapsed());
     response
 }

@@ -13,12 +13,11 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{ConnectInfo, Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use http::header::ORIGIN;
 use http::{HeaderMap, StatusCode};
-use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 
 use app::events::FeedEvent;
@@ -28,7 +27,7 @@ use crate::bus::BusMessage;
 use crate::state::AppState;
 use crate::storage::StorageError;
 
-pub use limits::ConnectionLimits;
+pub use limits::{ConnectionLimits, Refusal};
 
 /// How often the server pings; two silent intervals close the connection.
 const PING_EVERY: Duration = Duration::from_secs(20);
@@ -45,11 +44,6 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/ws/streamer/{streamer_id}", get(upgrade))
 }
 
-#[derive(Debug, Deserialize)]
-pub struct Resume {
-    after: Option<i64>,
-}
-
 /// The origin pages are served from, e.g. `https://sev.example.com`.
 fn allowed_origin(app: &AppState) -> String {
     app.settings.public_url.origin().ascii_serialization()
@@ -59,10 +53,14 @@ async fn upgrade(
     ws: WebSocketUpgrade,
     State(app): State<AppState>,
     Path(streamer_id): Path<String>,
-    Query(resume): Query<Resume>,
+    RawQuery(query): RawQuery,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
 ) -> Response {
+    let after = match app::live::resume_after(query.as_deref().unwrap_or_default()) {
+        Ok(after) => after,
+        Err(why) => return (StatusCode::BAD_REQUEST, why).into_response(),
+    };
     let origin = headers.get(ORIGIN).and_then(|v| v.to_str().ok()).unwrap_or_default();
     if origin != allowed_origin(&app) {
         tracing::warn!(origin, "WebSocket refused: foreign origin");
@@ -85,13 +83,26 @@ async fn upgrade(
         }
     }
     let client = crate::forwarded::client_address(peer, &headers, app.settings.trusted_proxy_hops);
-    let Some(permit) = app.connections.acquire(client) else {
-        return (StatusCode::TOO_MANY_REQUESTS, "too many open feeds from this address; close some tabs")
-            .into_response();
+    let permit = match app.connections.acquire(client) {
+        Ok(permit) => permit,
+        Err(Refusal::PerAddress) => {
+            return (StatusCode::TOO_MANY_REQUESTS, "too many open feeds from this address; close some tabs")
+                .into_response();
+        }
+        Err(Refusal::Full) => {
+            tracing::warn!(open = app.connections.total(), "WebSocket refused: WS_MAX_OPEN feeds are open");
+            let headers = [(http::header::RETRY_AFTER, "10")];
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                headers,
+                "sev has as many open feeds as it can take; the page retries",
+            )
+                .into_response();
+        }
     };
     let ws = ws.max_message_size(MAX_INCOMING_BYTES).max_frame_size(MAX_INCOMING_BYTES);
     ws.read_buffer_size(READ_BUFFER_BYTES).on_upgrade(move |socket| async move {
-        serve(app, socket, streamer_id, resume.after).await;
+        serve(app, socket, streamer_id, after).await;
         drop(permit);
     })
 }

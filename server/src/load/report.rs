@@ -284,8 +284,9 @@ fn hints(plan: &Plan, webhooks: &Webhooks, websockets: &WebSockets, memory: &[Me
     if let Some(n) = websockets.refused_by_status.get("429") {
         hints.push(format!(
             "{n} WebSockets were refused with 429: sev allows WS_MAX_PER_ADDRESS feeds per client address (32 by \
-             default) and every client of this load comes from one address; start the targets with \
-             WS_MAX_PER_ADDRESS above --clients (e.g. WS_MAX_PER_ADDRESS={})",
+             default) and RATE_LIMIT_SOCKETS_PER_MIN new ones a minute (120), and every client of this load comes \
+             from one address; start the targets with WS_MAX_PER_ADDRESS above --clients (e.g. \
+             WS_MAX_PER_ADDRESS={}) and RATE_LIMIT_SOCKETS_PER_MIN=0",
             plan.clients.max(1000)
         ));
     }

@@ -56,6 +56,24 @@ pub enum Durability {
     Normal,
 }
 
+/// How a pool is sized and what it allows each statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolSettings {
+    pub max_connections: u32,
+    pub durability: Durability,
+    /// PostgreSQL cancels any statement running longer (`statement_timeout`), so one slow query cannot hold a
+    /// connection, and the requests queued behind it, for ever. SQLite has no equivalent; its `busy_timeout` bounds
+    /// the wait for the write lock instead.
+    pub statement_timeout: Duration,
+}
+
+impl PoolSettings {
+    /// `max_connections` with the defaults for everything else.
+    pub fn new(max_connections: u32) -> Self {
+        PoolSettings { max_connections, durability: Durability::default(), statement_timeout: Duration::from_secs(5) }
+    }
+}
+
 /// Errors of the storage layer.
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -91,22 +109,36 @@ impl Db {
     /// Both pools are bounded and so is the wait for a connection, so overload shows as an error rather than an
     /// ever-growing queue.
     pub async fn open(url: &str, max_connections: u32) -> Result<Db, StorageError> {
-        Self::open_with(url, max_connections, Durability::default()).await
+        Self::open_with(url, PoolSettings::new(max_connections)).await
     }
 
-    /// [`Db::open`] with the SQLite durability chosen.
-    pub async fn open_with(url: &str, max_connections: u32, durability: Durability) -> Result<Db, StorageError> {
+    /// [`Db::open`] with every pool setting chosen.
+    pub async fn open_with(url: &str, settings: PoolSettings) -> Result<Db, StorageError> {
+        let db = Self::connect(url, settings).await?;
+        per_db!(db, |p| sqlite: sqlx::migrate!("./migrations/sqlite").run(p).await?,
+                        postgres: sqlx::migrate!("./migrations/postgres").run(p).await?);
+        Ok(db)
+    }
+
+    /// A second pool on a database [`Db::open_with`] already opened (and migrated), for work that must not queue
+    /// behind the first pool's: EventSub webhooks get one of their own, so a flood of page renders holding every
+    /// connection cannot push Twitch's answers past its deadline.
+    pub async fn open_reserve(url: &str, settings: PoolSettings) -> Result<Db, StorageError> {
+        Self::connect(url, settings).await
+    }
+
+    async fn connect(url: &str, settings: PoolSettings) -> Result<Db, StorageError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             #[cfg(feature = "postgres")]
-            return Self::open_postgres(url, max_connections).await;
+            return Self::connect_postgres(url, settings).await;
             #[cfg(not(feature = "postgres"))]
             return Err(StorageError::Unsupported("PostgreSQL"));
         }
         #[cfg(feature = "sqlite")]
-        return Self::open_sqlite(url, max_connections, durability).await;
+        return Self::connect_sqlite(url, settings).await;
         #[cfg(not(feature = "sqlite"))]
         return {
-            let _ = durability;
+            let _ = settings;
             Err(StorageError::Unsupported("SQLite"))
         };
     }
@@ -114,8 +146,8 @@ impl Db {
     /// WAL lets page renders read while a write is under way; `busy_timeout` makes a writer wait for another
     /// instead of failing at once.
     #[cfg(feature = "sqlite")]
-    async fn open_sqlite(url: &str, max_connections: u32, durability: Durability) -> Result<Db, StorageError> {
-        let synchronous = match durability {
+    async fn connect_sqlite(url: &str, settings: PoolSettings) -> Result<Db, StorageError> {
+        let synchronous = match settings.durability {
             Durability::Full => SqliteSynchronous::Full,
             Durability::Normal => SqliteSynchronous::Normal,
         };
@@ -131,23 +163,23 @@ impl Db {
                 .map_err(|source| StorageError::Folder { path: folder.display().to_string(), source })?;
         }
         let pool = SqlitePoolOptions::new()
-            .max_connections(max_connections)
+            .max_connections(settings.max_connections)
             .acquire_timeout(Duration::from_secs(5))
             .connect_with(options)
             .await?;
-        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         Ok(Db { pool: Pool::Sqlite(pool) })
     }
 
     #[cfg(feature = "postgres")]
-    async fn open_postgres(url: &str, max_connections: u32) -> Result<Db, StorageError> {
-        let options = PgConnectOptions::from_str(url)?.application_name("sev");
+    async fn connect_postgres(url: &str, settings: PoolSettings) -> Result<Db, StorageError> {
+        let timeout = format!("{}ms", settings.statement_timeout.as_millis());
+        let options =
+            PgConnectOptions::from_str(url)?.application_name("sev").options([("statement_timeout", timeout.as_str())]);
         let pool = PgPoolOptions::new()
-            .max_connections(max_connections)
+            .max_connections(settings.max_connections)
             .acquire_timeout(Duration::from_secs(5))
             .connect_with(options)
             .await?;
-        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         Ok(Db { pool: Pool::Postgres(pool) })
     }
 
@@ -181,7 +213,8 @@ mod tests {
     /// What SQLite itself reports, on a pooled connection: 2 is FULL, 1 is NORMAL.
     async fn synchronous_of(durability: Durability) -> i64 {
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::open_with(&format!("sqlite://{}/sev.db", dir.path().display()), 2, durability).await.unwrap();
+        let settings = PoolSettings { durability, ..PoolSettings::new(2) };
+        let db = Db::open_with(&format!("sqlite://{}/sev.db", dir.path().display()), settings).await.unwrap();
         per_db!(db, |p| sqlite: sqlx::query_scalar("PRAGMA synchronous").fetch_one(p).await.unwrap(),
                         postgres: unreachable!("a sqlite URL opens SQLite: {p:?}"))
     }

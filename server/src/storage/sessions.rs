@@ -162,6 +162,14 @@ impl Db {
         Ok(())
     }
 
+    /// Ends every session of one viewer (who withdrew sev's access at Twitch); returns how many there were.
+    pub async fn delete_sessions_of(&self, user_id: &str) -> Result<u64, StorageError> {
+        Ok(per_db!(self, |p|
+            sqlite: sqlx::query!("DELETE FROM sessions WHERE user_id = ?", user_id).execute(p).await?.rows_affected(),
+            postgres: sqlx::query!("DELETE FROM sessions WHERE user_id = $1", user_id).execute(p).await?.rows_affected(),
+        ))
+    }
+
     /// Forgets sessions past their lifetime.
     pub async fn purge_sessions(&self, now: i64) -> Result<u64, StorageError> {
         Ok(per_db!(self, |p|

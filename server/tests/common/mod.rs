@@ -104,6 +104,7 @@ impl TestApp {
                 redirect_uris: vec![format!("{base}/auth/callback")],
             }],
             public_base: format!("http://{mock_addr}"),
+            callbacks_under: None,
         });
         let mock_addr = mock.serve_on(mock_listener).unwrap();
         let mut app = TestApp { server: None, mock, mock_addr, addr, base, db_url, options, database };
@@ -144,6 +145,14 @@ impl TestApp {
         ];
         if let Some(url) = &self.options.redis_url {
             args.push(format!("--redis-url={url}"));
+        }
+        // The tests sign in, open feeds and render pages far faster than a person; the abuse suite sets the
+        // rate limits it tests.
+        for door in ["pages", "sign-ins", "actions", "sockets"] {
+            let flag = format!("--rate-limit-{door}-per-min");
+            if !self.options.extra_args.iter().any(|a| a.starts_with(&flag)) {
+                args.push(format!("{flag}=0"));
+            }
         }
         args.extend(self.options.extra_args.iter().cloned());
         args
@@ -318,6 +327,23 @@ impl TestApp {
         assert!(matches!(outcome, app::models::FavoriteOutcome::Saved { .. }), "{outcome:?}");
         self.mock.settle().await;
         client
+    }
+
+    /// Waits until the start-up reconcile has created sev's app-wide subscription (user.authorization.revoke)
+    /// and Twitch enabled it.
+    pub async fn app_subscribed(&self) {
+        self.eventually("the app-wide user.authorization.revoke subscription is enabled", || async {
+            self.mock.subscriptions().iter().any(|s| s.kind == "user.authorization.revoke" && s.status == "enabled")
+        })
+        .await;
+    }
+
+    /// Asks the mock's token endpoint directly, as the test's own Twitch client (client id and secret added).
+    pub async fn mock_token(&self, form: &[(&str, &str)]) -> serde_json::Value {
+        let mut fields = vec![("client_id", CLIENT_ID), ("client_secret", CLIENT_SECRET)];
+        fields.extend_from_slice(form);
+        let r = bare_client().post(format!("http://{}/oauth2/token", self.mock_addr)).form(&fields).send().await;
+        r.unwrap().json().await.unwrap()
     }
 
     /// The mock's subscriptions whose condition names `user_id`.

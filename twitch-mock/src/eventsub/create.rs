@@ -41,6 +41,12 @@ pub(super) async fn create_subscription(
         Ok(request) => request,
         Err(message) => return error_status_message(StatusCode::BAD_REQUEST, &message),
     };
+    if let Some(base) = &mock.shared().callbacks_under
+        && !request.callback.starts_with(base.as_str())
+    {
+        let message = format!("transport.callback must be under {base}: this mock posts nowhere else");
+        return error_status_message(StatusCode::BAD_REQUEST, &message);
+    }
     let admitted = admit(&mut mock.shared().lock(), &caller.client_id, request);
     match admitted {
         Ok(Admitted { body, subscription_id, challenge, verification }) => {

@@ -181,8 +181,17 @@ fn malformed_request() -> Response {
     html(StatusCode::BAD_REQUEST, error_page("invalid_request", "The request parameters are malformed."))
 }
 
+/// What the mock's pages may load: nothing but their own inline style. No script runs on them, nothing frames
+/// them, and a value that slipped through escaping still could not act.
+pub const PAGE_CSP: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'";
+
 /// An HTML response that no cache keeps: the page carries the app's `state`.
 fn html(status: StatusCode, body: String) -> Response {
-    (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], body)
-        .into_response()
+    let headers = [
+        (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+        (header::CACHE_CONTROL, "no-store"),
+        (header::CONTENT_SECURITY_POLICY, PAGE_CSP),
+    ];
+    (status, headers, body).into_response()
 }

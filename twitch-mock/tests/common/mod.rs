@@ -38,6 +38,11 @@ pub struct UserTokens {
 
 impl TestTwitch {
     pub async fn start() -> Self {
+        Self::start_with(None).await
+    }
+
+    /// A mock that accepts EventSub callbacks only under `callbacks_under`.
+    pub async fn start_with(callbacks_under: Option<String>) -> Self {
         let mock = MockTwitch::new(MockConfig {
             clients: vec![
                 MockClient {
@@ -52,6 +57,7 @@ impl TestTwitch {
                 },
             ],
             public_base: "http://mock.test".into(),
+            callbacks_under,
         });
         let addr = mock.serve(SocketAddr::from(([127, 0, 0, 1], 0))).await.expect("mock serves");
         Self { mock, base: format!("http://{addr}"), http: client() }

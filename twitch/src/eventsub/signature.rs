@@ -65,6 +65,36 @@ mod tests {
         assert!(!verify(SECRET, ID, TS, BODY, &sig.to_uppercase()));
     }
 
+    proptest::proptest! {
+        /// Whatever the id, time and body, the signature sev computes verifies.
+        #[test]
+        fn any_signed_message_verifies(id in ".{0,40}", ts in ".{0,40}", body in proptest::collection::vec(0u8.., 0..300)) {
+            let sig = sign(SECRET, &id, &ts, &body);
+            proptest::prop_assert!(verify(SECRET, &id, &ts, &body, &sig));
+        }
+
+        /// Changing any one bit of the body, or of the signature, makes it fail; so does another secret.
+        #[test]
+        fn any_changed_bit_fails(
+            body in proptest::collection::vec(0u8.., 1..300),
+            at in 0usize..10_000,
+            bit in 0u8..8,
+            other_secret in "[a-z0-9]{10,30}",
+        ) {
+            let sig = sign(SECRET, ID, TS, &body);
+            let mut changed = body.clone();
+            let i = at % changed.len();
+            changed[i] ^= 1 << bit;
+            proptest::prop_assert!(!verify(SECRET, ID, TS, &changed, &sig));
+            let mut bad_sig = sig.clone().into_bytes();
+            let j = 7 + at % 64;
+            bad_sig[j] = if bad_sig[j] == b'0' { b'1' } else { b'0' };
+            proptest::prop_assert!(!verify(SECRET, ID, TS, &body, &String::from_utf8(bad_sig).unwrap()));
+            proptest::prop_assume!(other_secret != SECRET);
+            proptest::prop_assert!(!verify(&other_secret, ID, TS, &body, &sig));
+        }
+    }
+
     #[test]
     fn the_wrong_secret_fails() {
         let sig = sign(SECRET, ID, TS, BODY);
