@@ -1,6 +1,7 @@
 //! The EventSub webhook callback: where Twitch posts verification challenges, notifications and revocations.
 
 mod ingest;
+mod rejection;
 mod webhook;
 
 use axum::Router;
@@ -10,6 +11,7 @@ use axum::routing::post;
 use crate::state::AppState;
 
 pub use ingest::dedupe_key;
+pub use rejection::WebhookRejection;
 
 /// The callback path, under `PUBLIC_URL`.
 pub const CALLBACK_PATH: &str = "/eventsub/callback";

@@ -11,19 +11,16 @@ use app::events::parse_rfc3339_ms;
 use twitch::eventsub::catalog::condition_key;
 use twitch::eventsub::{Envelope, MessageHeaders, MessageType, verify};
 
+use super::rejection::WebhookRejection;
 use super::{MAX_AGE_MS, MAX_SKEW_MS, ingest};
 use crate::metrics::WebhookOutcome;
 use crate::state::AppState;
 use crate::storage::{LIVE_STATUSES, SubKey, now, now_ms};
 
-fn refuse(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, message.into()).into_response()
-}
-
-/// Counts the outcome, then answers.
-fn counted(app: &AppState, outcome: WebhookOutcome, response: Response) -> Response {
-    app.metrics.webhook(outcome);
-    response
+/// Counts a refusal, then answers it.
+fn refused(app: &AppState, rejection: WebhookRejection) -> Response {
+    app.metrics.webhook(rejection.outcome());
+    rejection.into_response()
 }
 
 /// Checks the message's age against `now_ms`.
@@ -45,55 +42,44 @@ pub async fn receive(State(app): State<AppState>, headers: HeaderMap, body: Byte
     let started = std::time::Instant::now();
     let app = app.for_webhooks();
     let deadline = app.settings.webhook_deadline;
-    let response = match tokio::time::timeout(deadline, handle(&app, &headers, &body)).await {
-        Ok(response) => response,
+    let handled = match tokio::time::timeout(deadline, handle(&app, &headers, &body)).await {
+        Ok(handled) => handled,
         Err(_) => {
             tracing::warn!(?deadline, "EventSub message not handled in time; answered 503 so Twitch retries");
-            let response = refuse(StatusCode::SERVICE_UNAVAILABLE, "sev is overloaded; please retry");
-            counted(&app, WebhookOutcome::Deadline, response)
+            Err(WebhookRejection::Overloaded)
         }
+    };
+    let response = match handled {
+        Ok((outcome, response)) => {
+            app.metrics.webhook(outcome);
+            response
+        }
+        Err(rejection) => refused(&app, rejection),
     };
     app.metrics.webhook_time(started.elapsed());
     response
 }
 
-async fn handle(app: &AppState, headers: &HeaderMap, body: &Bytes) -> Response {
-    let message = match MessageHeaders::from_headers(headers) {
-        Ok(m) => m,
-        Err(missing) => {
-            let response = refuse(StatusCode::FORBIDDEN, format!("missing the {missing} header"));
-            return counted(app, WebhookOutcome::BadSignature, response);
-        }
-    };
+/// Checks a message and routes it by type: what it is counted as and the answer, or why it is refused.
+async fn handle(
+    app: &AppState,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<(WebhookOutcome, Response), WebhookRejection> {
+    let message = MessageHeaders::from_headers(headers).map_err(WebhookRejection::MissingHeader)?;
     let secret = app.keys.eventsub.expose();
     if !verify(secret, &message.message_id, &message.timestamp, body, &message.signature) {
         tracing::warn!(message_id = %message.message_id, "EventSub message refused: bad signature");
-        return counted(
-            app,
-            WebhookOutcome::BadSignature,
-            refuse(StatusCode::FORBIDDEN, "the signature does not match"),
-        );
+        return Err(WebhookRejection::BadSignature);
     }
     if let Err(why) = check_age(&message.timestamp, now_ms()) {
         tracing::warn!(message_id = %message.message_id, why, "EventSub message refused as a replay");
-        return counted(app, WebhookOutcome::Stale, refuse(StatusCode::FORBIDDEN, why));
+        return Err(WebhookRejection::Stale(why));
     }
-    let envelope: Envelope = match serde_json::from_slice(body) {
-        Ok(e) => e,
-        Err(e) => {
-            let response = refuse(StatusCode::BAD_REQUEST, format!("the body is not an EventSub message: {e}"));
-            return counted(app, WebhookOutcome::Malformed, response);
-        }
-    };
-    let result = match message.message_type {
+    let envelope: Envelope = serde_json::from_slice(body).map_err(|e| WebhookRejection::Malformed(e.to_string()))?;
+    let outcome = match message.message_type {
         MessageType::Verification => {
-            let response = answer_challenge(app, &envelope).await;
-            let outcome = if response.status().is_success() {
-                WebhookOutcome::Challenge
-            } else {
-                WebhookOutcome::ChallengeRefused
-            };
-            return counted(app, outcome, response);
+            return answer_challenge(app, &envelope).await.map(|answer| (WebhookOutcome::Challenge, answer));
         }
         MessageType::Notification | MessageType::Revocation => {
             // Handled in a task of its own, which runs to the end even if Twitch hangs up on a slow answer: cut
@@ -109,36 +95,29 @@ async fn handle(app: &AppState, headers: &HeaderMap, body: &Bytes) -> Response {
                     ingest::notification(&owned, &id, sent_at_ms, &envelope).await
                 }
             });
-            match task.await {
-                Ok(result) => result,
-                Err(e) => {
-                    tracing::error!(error = %e, "handling an EventSub message failed");
-                    let response = refuse(StatusCode::INTERNAL_SERVER_ERROR, "the message could not be handled");
-                    return counted(app, WebhookOutcome::StorageError, response);
-                }
-            }
+            let stored = task.await.map_err(|e| {
+                tracing::error!(error = %e, "handling an EventSub message failed");
+                WebhookRejection::Crashed
+            })?;
+            // A 5xx makes Twitch send the message again later, so nothing is lost while storage is down.
+            stored.map_err(|e| {
+                tracing::error!(error = %e, "cannot store an EventSub message");
+                WebhookRejection::StorageUnavailable
+            })?
         }
         MessageType::Unknown(ref kind) => {
             tracing::info!(kind, "EventSub message of an unknown type acknowledged");
-            Ok(WebhookOutcome::Other)
+            WebhookOutcome::Other
         }
     };
-    match result {
-        Ok(outcome) => counted(app, outcome, StatusCode::NO_CONTENT.into_response()),
-        Err(e) => {
-            // A 5xx makes Twitch send the message again later, so nothing is lost while storage is down.
-            tracing::error!(error = %e, "cannot store an EventSub message");
-            let response = refuse(StatusCode::SERVICE_UNAVAILABLE, "storage is unavailable; please retry");
-            counted(app, WebhookOutcome::StorageError, response)
-        }
-    }
+    Ok((outcome, StatusCode::NO_CONTENT.into_response()))
 }
 
 /// Answers a challenge, but only for a subscription sev asked for: one it is creating or has created with this
 /// type, version and condition. The answer is the raw challenge as `text/plain`.
-async fn answer_challenge(app: &AppState, envelope: &Envelope) -> Response {
+async fn answer_challenge(app: &AppState, envelope: &Envelope) -> Result<Response, WebhookRejection> {
     let Some(challenge) = envelope.challenge.as_deref() else {
-        return refuse(StatusCode::BAD_REQUEST, "a verification message needs a challenge");
+        return Err(WebhookRejection::NoChallenge);
     };
     let sub = &envelope.subscription;
     let cond = condition_key(&sub.condition);
@@ -147,14 +126,14 @@ async fn answer_challenge(app: &AppState, envelope: &Envelope) -> Response {
         Ok(row) => row,
         Err(e) => {
             tracing::error!(error = %e, "cannot look a subscription up");
-            return refuse(StatusCode::SERVICE_UNAVAILABLE, "storage is unavailable; please retry");
+            return Err(WebhookRejection::StorageUnavailable);
         }
     };
     let expected = row
         .filter(|r| LIVE_STATUSES.contains(&r.status.as_str()) && r.twitch_id.as_deref().is_none_or(|id| id == sub.id));
     let Some(row) = expected else {
         tracing::warn!(kind = %sub.kind, condition = %cond, "challenge refused: sev did not ask for this subscription");
-        return refuse(StatusCode::FORBIDDEN, "sev did not ask for this subscription");
+        return Err(WebhookRejection::NotOurs);
     };
     if row.twitch_id.is_none() {
         // The challenge can overtake the answer to the create request.
@@ -165,7 +144,7 @@ async fn answer_challenge(app: &AppState, envelope: &Envelope) -> Response {
         }
     }
     tracing::info!(kind = %sub.kind, condition = %cond, "answered an EventSub challenge");
-    ([(CONTENT_TYPE, "text/plain")], challenge.to_string()).into_response()
+    Ok(([(CONTENT_TYPE, "text/plain")], challenge.to_string()).into_response())
 }
 
 #[cfg(test)]
