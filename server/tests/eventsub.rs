@@ -273,6 +273,25 @@ async fn a_revocation_marks_the_subscription_and_it_is_created_again() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reconcile_that_stops_says_whether_twitch_or_storage_failed() {
+    use sev::subscriptions::{ReconcileError, reconcile};
+    let app = TestApp::start().await;
+    app.app_subscribed().await;
+    app.mock.set_down(true);
+    let twitch_down = reconcile(app.state()).await.expect_err("Twitch is down");
+    app.mock.set_down(false);
+    assert!(matches!(twitch_down, ReconcileError::Twitch(_)), "{twitch_down}");
+
+    let db = app.db().await;
+    sqlx::query("ALTER TABLE eventsub_subscriptions RENAME TO subscriptions_away").execute(&db).await.unwrap();
+    let storage_down = reconcile(app.state()).await.expect_err("the table is gone");
+    sqlx::query("ALTER TABLE subscriptions_away RENAME TO eventsub_subscriptions").execute(&db).await.unwrap();
+    assert!(matches!(storage_down, ReconcileError::Storage(_)), "{storage_down}");
+    assert!(storage_down.to_string().starts_with("storage: "), "{storage_down}");
+    reconcile(app.state()).await.expect("both back");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restart_adopts_the_existing_subscriptions_without_creating_any() {
     let mut app = TestApp::start().await;
     let panda = user_id_for("pixel_panda");

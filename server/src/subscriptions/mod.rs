@@ -20,7 +20,7 @@ use crate::state::AppState;
 use crate::storage::{StorageError, SubscriptionRow, now};
 
 pub use create::Outcome;
-pub use reconcile::{Report, reconcile};
+pub use reconcile::{ReconcileError, Report, reconcile};
 
 /// Statuses sev gives a subscription Twitch would not create.
 pub const QUOTA_EXCEEDED: &str = "quota_exceeded";
@@ -164,13 +164,11 @@ pub async fn release_lease(app: &AppState) {
 
 /// Reconciles if this instance holds (or can take) the reconcile lease; `None` when another instance does, or
 /// took it over while this pass ran.
-pub async fn reconcile_if_leader(app: &AppState) -> Result<Option<Report>, twitch::TwitchError> {
+pub async fn reconcile_if_leader(app: &AppState) -> Result<Option<Report>, ReconcileError> {
     // A leader that dies is replaced within an interval and a half-minute; one that stops cleanly releases the
     // lease (see `release_lease`). A long pass renews it as it goes.
     let term = app.settings.reconcile_interval + Duration::from_secs(30);
-    let outcome = run_leased(&app.db, RECONCILE_LEASE, &app.instance_id, term, reconcile(app))
-        .await
-        .map_err(|e| twitch::TwitchError::Unavailable(format!("storage: {e}")))?;
+    let outcome = run_leased(&app.db, RECONCILE_LEASE, &app.instance_id, term, reconcile(app)).await?;
     match outcome {
         Leased::Done(report) => report.map(Some),
         Leased::Elsewhere | Leased::Lost => Ok(None),

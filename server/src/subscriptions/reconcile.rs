@@ -9,7 +9,7 @@ use twitch::eventsub::catalog::{self, SubscriptionSpec, condition_key};
 use super::create::{Outcome, create};
 use super::{callback, delete_at_twitch, wanted_for};
 use crate::state::AppState;
-use crate::storage::{LIVE_STATUSES, SubKey, SubscriptionRow, now};
+use crate::storage::{LIVE_STATUSES, StorageError, SubKey, SubscriptionRow, now};
 
 /// Twitch answers a page of at most 100; this bounds a runaway cursor loop.
 const MAX_PAGES: usize = 1_000;
@@ -66,7 +66,7 @@ struct Wanted {
     streamer_id: Option<String>,
 }
 
-async fn wanted(app: &AppState) -> Result<BTreeMap<Key, Wanted>, crate::storage::StorageError> {
+async fn wanted(app: &AppState) -> Result<BTreeMap<Key, Wanted>, StorageError> {
     let now = now();
     app.db.mark_unwatched(now).await?;
     let grace = app.settings.subscription_grace.as_secs() as i64;
@@ -93,9 +93,18 @@ fn is_live(status: &str) -> bool {
     matches!(status, "enabled" | "webhook_callback_verification_pending")
 }
 
+/// Why a reconcile pass stopped: Twitch's list could not be read, or storage failed. Kept apart so a log or a
+/// caller can tell a Twitch outage from a database one.
+#[derive(Debug, thiserror::Error)]
+pub enum ReconcileError {
+    #[error("Twitch: {0}")]
+    Twitch(#[from] TwitchError),
+    #[error("storage: {0}")]
+    Storage(#[from] StorageError),
+}
+
 /// Brings Twitch and storage in line with what sev wants.
-pub async fn reconcile(app: &AppState) -> Result<Report, TwitchError> {
-    let storage = |e: crate::storage::StorageError| TwitchError::Unavailable(format!("storage: {e}"));
+pub async fn reconcile(app: &AppState) -> Result<Report, ReconcileError> {
     // The order matters while viewers keep picking streamers: Twitch's list first, then sev's rows, then what sev
     // wants. A subscription in the list was created after its streamer was picked, so the streamer is in `wanted`
     // and the subscription is kept; read the other way round, a pick landing mid-pass would lose its new
@@ -107,12 +116,11 @@ pub async fn reconcile(app: &AppState) -> Result<Report, TwitchError> {
     let rows: BTreeMap<Key, SubscriptionRow> = app
         .db
         .all_subscriptions()
-        .await
-        .map_err(storage)?
+        .await?
         .into_iter()
         .map(|r| ((r.kind.clone(), r.version.clone(), r.condition_key.clone()), r))
         .collect();
-    let wanted = wanted(app).await.map_err(storage)?;
+    let wanted = wanted(app).await?;
 
     let mut report = Report::default();
     let mut alive: HashSet<Key> = HashSet::new();
@@ -129,10 +137,7 @@ pub async fn reconcile(app: &AppState) -> Result<Report, TwitchError> {
                     let condition = w.spec.condition(&w.user_id).to_string();
                     let _ = app.db.claim_subscription(w.streamer_id.as_deref(), sub_key(&key), &condition, now()).await;
                 }
-                app.db
-                    .subscription_created(sub_key(&key), &sub.id, &sub.status, sub.cost, now())
-                    .await
-                    .map_err(storage)?;
+                app.db.subscription_created(sub_key(&key), &sub.id, &sub.status, sub.cost, now()).await?;
             }
             report.kept += 1;
             continue;
@@ -146,7 +151,7 @@ pub async fn reconcile(app: &AppState) -> Result<Report, TwitchError> {
     // Rows sev no longer wants go; wanted ones Twitch lacks are created (again).
     for (key, row) in &rows {
         if !wanted.contains_key(key) {
-            app.db.delete_subscription_row(row.row_id).await.map_err(storage)?;
+            app.db.delete_subscription_row(row.row_id).await?;
         }
     }
     for (key, w) in &wanted {
@@ -164,13 +169,10 @@ pub async fn reconcile(app: &AppState) -> Result<Report, TwitchError> {
             }
             if LIVE_STATUSES.contains(&row.status.as_str()) {
                 // Storage thinks it is alive but Twitch does not have it.
-                app.db
-                    .subscription_failed(sub_key(key), "missing", "not in Twitch's list", now())
-                    .await
-                    .map_err(storage)?;
+                app.db.subscription_failed(sub_key(key), "missing", "not in Twitch's list", now()).await?;
             }
         }
-        match create(app, w.spec, &w.user_id, w.streamer_id.as_deref()).await.map_err(storage)? {
+        match create(app, w.spec, &w.user_id, w.streamer_id.as_deref()).await? {
             Outcome::Created | Outcome::Adopted if existed.is_some() => report.recreated += 1,
             Outcome::Created | Outcome::Adopted => report.created += 1,
             Outcome::AlreadyThere => {}
