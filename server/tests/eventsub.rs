@@ -464,9 +464,12 @@ async fn an_exhausted_helix_rate_limit_is_told_apart_from_the_subscription_limit
     // Spend the app token's 800 points, as a burst of lookups would.
     let twitch = &app.state().twitch;
     let mut spent = 0;
+    let started = std::time::Instant::now();
     while !matches!(twitch.user_by_login("pixel_panda").await, Err(twitch::TwitchError::RateLimited { .. })) {
         spent += 1;
-        assert!(spent <= 800, "the mock's bucket holds 800 points");
+        // 800 points, plus what the bucket refills (800 a minute) while a slow, busy machine spends them.
+        let refilled = (started.elapsed().as_secs_f64() * 800.0 / 60.0).ceil() as usize;
+        assert!(spent <= 800 + refilled, "the mock's bucket holds 800 points");
     }
     let rex = user_id_for("retro_rex");
     let ensured = sev::subscriptions::ensure_streamer(app.state(), &rex).await.unwrap();
