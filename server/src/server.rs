@@ -150,7 +150,7 @@ pub async fn start(
                 oauth_base: format!("{internal}/oauth2"),
                 helix_base: format!("{internal}/helix"),
             };
-            tracing::info!(mock = %public_base, "demo mode: no TWITCH_CLIENT_ID, so a mock Twitch is served in-process");
+            tracing::info!(mock = %public_base, "demo mode (SEV_DEMO=1): a mock Twitch is served in-process, where anyone signs in as anyone");
             (endpoints, DEMO_CLIENT_ID.to_string(), DEMO_CLIENT_SECRET.to_string(), Some(mock))
         }
     };
