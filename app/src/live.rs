@@ -32,10 +32,11 @@ pub fn resume_after(query: &str) -> Result<Option<i64>, &'static str> {
         if after.is_some() {
             return Err("`after` is given more than once");
         }
+        const NOT_AN_ID: &str = "`after` must be an event id: up to 18 digits";
         if value.is_empty() || value.len() > 18 || !value.bytes().all(|b| b.is_ascii_digit()) {
-            return Err("`after` must be an event id: up to 18 digits");
+            return Err(NOT_AN_ID);
         }
-        after = Some(value.parse::<i64>().map_err(|_| "`after` must be an event id: up to 18 digits")?);
+        after = Some(value.parse::<i64>().map_err(|_| NOT_AN_ID)?);
     }
     Ok(after)
 }

@@ -117,8 +117,9 @@ fn limits(c: &mut Criterion) {
     c.bench_function("limits_webhook", |b| {
         b.iter(|| {
             let door = Door::of(black_box(&Method::POST), black_box("/eventsub/callback"));
-            let allowed = sev::cross_site::allowed(&Method::POST, "/eventsub/callback", &headers, "http://x");
-            black_box((door, allowed))
+            let checked = sev::cross_site::checked(&Method::POST, "/eventsub/callback")
+                && sev::cross_site::from_own_page(&headers, "http://x");
+            black_box((door, checked))
         })
     });
     c.bench_function("limits_page", |b| {

@@ -73,13 +73,9 @@ pub async fn validate_due(app: &AppState, max_age: Duration) -> Result<Pass, Sto
 
 /// Checks one session's token with Twitch: kept, refreshed, ended, or left for a later pass.
 ///
-/// Sessions started since sev stopped keeping tokens hold none and are never due; this checks those started
-/// before, until they expire.
+/// Only sessions started before sev stopped keeping tokens come here: those started since hold none and are marked
+/// validated until they expire (see `session::start`), so they never fall due.
 async fn check(app: &AppState, s: SessionRecord, now: i64) -> Result<Checked, StorageError> {
-    if s.access_token.is_empty() {
-        app.db.session_validated(&s.id_hash, "", None, s.expires_at).await?;
-        return Ok(Checked::Valid);
-    }
     let oauth = app.twitch.oauth();
     match oauth.validate(&s.access_token).await {
         Ok(_) => {

@@ -15,7 +15,8 @@ use super::{cookies, session};
 use crate::state::AppState;
 use crate::storage::{UserRecord, now};
 
-fn see_other(location: &str, cookies: &[String]) -> Response {
+/// A 303 to `location` that sets `cookies`.
+pub(super) fn see_other(location: &str, cookies: &[String]) -> Response {
     let mut response = (StatusCode::SEE_OTHER, [(LOCATION, location.to_string())]).into_response();
     for c in cookies {
         if let Ok(value) = c.parse() {
@@ -40,12 +41,12 @@ const CONNECT: &str = "connect";
 /// uses the computer next must choose their account rather than be signed in as the last person by one click.
 pub async fn start(State(app): State<AppState>, headers: HeaderMap) -> Response {
     let secure = app.settings.secure_cookies();
-    let signed_out = cookies::read(&headers, cookies::Jar::SignedOut, secure).is_some();
-    let mut response = begin(&app, SIGN_IN, &[], signed_out).await;
-    if signed_out && let Ok(clear) = cookies::set(cookies::Jar::SignedOut, "", 0, secure).parse() {
-        response.headers_mut().append(SET_COOKIE, clear);
+    if cookies::read(&headers, cookies::Jar::SignedOut, secure).is_some() {
+        let forgotten = cookies::set(cookies::Jar::SignedOut, "", 0, secure);
+        begin(&app, SIGN_IN, &[], Some(forgotten)).await
+    } else {
+        begin(&app, SIGN_IN, &[], None).await
     }
-    response
 }
 
 /// "Connect your channel": a signed-in streamer grants sev the broadcaster scopes its private events need.
@@ -53,7 +54,7 @@ pub async fn connect(State(app): State<AppState>, headers: HeaderMap) -> Respons
     match session::viewer(&app, &headers).await {
         Ok(Some(_)) => {
             let scopes = twitch::eventsub::catalog::connect_scopes();
-            begin(&app, CONNECT, &scopes, true).await
+            begin(&app, CONNECT, &scopes, None).await
         }
         Ok(None) => see_other("/auth/login", &[]),
         Err(e) => {
@@ -63,7 +64,11 @@ pub async fn connect(State(app): State<AppState>, headers: HeaderMap) -> Respons
     }
 }
 
-async fn begin(app: &AppState, purpose: &str, scopes: &[&str], force_verify: bool) -> Response {
+/// Sends the browser to Twitch with a fresh state. `signed_out` is the cookie that forgets a sign-out, when the
+/// browser carried one: Twitch is then asked to show its consent page (`force_verify`), as it always is for a
+/// channel connection.
+async fn begin(app: &AppState, purpose: &str, scopes: &[&str], signed_out: Option<String>) -> Response {
+    let force_verify = purpose == CONNECT || signed_out.is_some();
     let state = random_token();
     let now = now();
     let hash = keyed_hash(app.keys.session.expose(), &state);
@@ -72,7 +77,8 @@ async fn begin(app: &AppState, purpose: &str, scopes: &[&str], force_verify: boo
         return failure_page(SignInFailure::Unexpected, &[]);
     }
     let cookie = cookies::set(cookies::Jar::SignInState, &state, STATE_LIFETIME_SECS, app.settings.secure_cookies());
-    see_other(&app.twitch.oauth().authorize_url(&state, scopes, force_verify), &[cookie])
+    let cookies: Vec<String> = std::iter::once(cookie).chain(signed_out).collect();
+    see_other(&app.twitch.oauth().authorize_url(&state, scopes, force_verify), &cookies)
 }
 
 /// What Twitch puts on the redirect back.

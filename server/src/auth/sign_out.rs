@@ -3,7 +3,6 @@
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use http::header::{LOCATION, SET_COOKIE};
 use http::{HeaderMap, StatusCode};
 
 use super::{cookies, session};
@@ -17,11 +16,5 @@ pub async fn sign_out(State(app): State<AppState>, headers: HeaderMap) -> Respon
     }
     // Remembered for a day: the next sign-in from this browser asks Twitch to show its consent page again.
     let signed_out = cookies::set(cookies::Jar::SignedOut, "1", 86_400, app.settings.secure_cookies());
-    let mut response =
-        (StatusCode::SEE_OTHER, [(LOCATION, "/".to_string()), (SET_COOKIE, session::clear_cookie(&app))])
-            .into_response();
-    if let Ok(value) = signed_out.parse() {
-        response.headers_mut().append(SET_COOKIE, value);
-    }
-    response
+    super::sign_in::see_other("/", &[session::clear_cookie(&app), signed_out])
 }

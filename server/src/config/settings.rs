@@ -143,6 +143,11 @@ impl Settings {
         self.public_url.scheme() == "https"
     }
 
+    /// The origin sev's pages are served from, e.g. `https://sev.example.com`: what a browser sends as `Origin`.
+    pub fn origin(&self) -> String {
+        self.public_url.origin().ascii_serialization()
+    }
+
     /// `PUBLIC_URL` plus a path, e.g. `public("/auth/callback")`.
     pub fn public(&self, path: &str) -> String {
         format!("{}{}", self.public_url.as_str().trim_end_matches('/'), path)

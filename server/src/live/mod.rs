@@ -44,11 +44,6 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/ws/streamer/{streamer_id}", get(upgrade))
 }
 
-/// The origin pages are served from, e.g. `https://sev.example.com`.
-fn allowed_origin(app: &AppState) -> String {
-    app.settings.public_url.origin().ascii_serialization()
-}
-
 async fn upgrade(
     ws: WebSocketUpgrade,
     State(app): State<AppState>,
@@ -62,7 +57,7 @@ async fn upgrade(
         Err(why) => return (StatusCode::BAD_REQUEST, why).into_response(),
     };
     let origin = headers.get(ORIGIN).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    if origin != allowed_origin(&app) {
+    if origin != app.settings.origin() {
         tracing::warn!(origin, "WebSocket refused: foreign origin");
         return (StatusCode::FORBIDDEN, "this feed can only be opened from sev's own pages").into_response();
     }
