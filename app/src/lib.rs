@@ -1,7 +1,7 @@
 //! sev's user interface and the models the server and the browser share.
 //!
 //! The same components render on the server (feature `ssr`) and wake up in the browser (feature `hydrate`).
-//! Server functions live next to the pages that use them; their server half reaches sev's storage and Twitch
+//! Server functions are in [`api`]; their server half reaches sev's storage and Twitch
 //! through the [`backend::Backend`] trait, which the server crate implements, so this crate never depends on the
 //! database or on axum's state.
 

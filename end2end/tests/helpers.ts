@@ -27,9 +27,12 @@ import * as path from "path";
 /** The sev binary the suite runs against (set by scripts/test). */
 export const SEV_BIN = process.env.SEV_BIN ?? path.resolve(__dirname, "../../target/debug/sev");
 
-/** Runs `sev trigger …` like an operator would, against the server in `env` (default: the suite's server). */
+/** The tools binary (`sev-tools`) the suite triggers events with (set by scripts/test). */
+export const SEV_TOOLS = process.env.SEV_TOOLS ?? path.resolve(__dirname, "../../target/debug/sev-tools");
+
+/** Runs `sev-tools trigger …` like an operator would, against the server in `env` (default: the suite's server). */
 export function trigger(args: string[], env: NodeJS.ProcessEnv = {}): string {
-  return execFileSync(SEV_BIN, ["trigger", ...args], {
+  return execFileSync(SEV_TOOLS, ["trigger", ...args], {
     env: { ...process.env, RUST_LOG: "warn", ...env },
     encoding: "utf8",
   });

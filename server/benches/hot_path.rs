@@ -1,5 +1,5 @@
 //! The webhook hot path, step by step, so a change that slows one step shows up here before it shows up in
-//! `sev load`: verify (the HMAC signature of one notification), parse (the envelope and the typed event),
+//! `sev-tools load`: verify (the HMAC signature of one notification), parse (the envelope and the typed event),
 //! store (one event into SQLite, retention included, at both SQLite durabilities) and publish (the in-process bus
 //! to one subscriber), and the request limits every request passes (`limits_webhook`, `limits_page`).
 //!
@@ -15,7 +15,7 @@ use sev::bus::{BusMessage, EventBus, LocalBus};
 use sev::storage::{Db, Durability, NewEvent, PoolSettings, Stored};
 use twitch::eventsub::{Envelope, sign, verify};
 
-/// Twitch's documented channel.update notification: the event `sev load` sends.
+/// Twitch's documented channel.update notification: the event `sev-tools load` sends.
 const BODY: &str = include_str!("../../testdata/twitch-payloads/channel.update.json");
 const SECRET: &str = "bench-eventsub-secret";
 const MESSAGE_ID: &str = "e76c6bd4-55c9-4987-8304-da1588d8988b";

@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use sev::config::{Cli, Command};
-use sev::{load, process, server, telemetry, trigger};
+use sev::{process, server, telemetry};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -20,43 +20,7 @@ async fn main() -> ExitCode {
     telemetry::init(&settings);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings).await,
-        Command::Trigger(args) => report(trigger::trigger(&settings, &args).await),
-        Command::VerifySubscription(args) => report(trigger::verify_subscription(&args).await),
-        Command::Subscriptions => report(print_subscriptions(&settings).await),
-        Command::Load(args) => report(load::load(&settings, &args).await),
     }
-}
-
-/// Exit status of a command that checks something: 0 when all went well, 1 when not, 2 when it could not run.
-fn report(result: Result<bool, String>) -> ExitCode {
-    match result {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::FAILURE,
-        Err(e) => {
-            eprintln!("sev: {e}");
-            ExitCode::from(2)
-        }
-    }
-}
-
-/// The operator's view of the subscriptions: one line each, with its status and last error.
-async fn print_subscriptions(settings: &sev::config::Settings) -> Result<bool, String> {
-    let db = sev::storage::Db::open(&settings.database_url, 1).await.map_err(|e| e.to_string())?;
-    let rows = db.all_subscriptions().await.map_err(|e| e.to_string())?;
-    println!("{:<12} {:<52} {:<3} {:<38} {:<40} last error", "streamer", "type", "v", "status", "twitch id");
-    for r in &rows {
-        println!(
-            "{:<12} {:<52} {:<3} {:<38} {:<40} {}",
-            r.streamer_id.as_deref().unwrap_or("(app)"),
-            r.kind,
-            r.version,
-            r.status,
-            r.twitch_id.as_deref().unwrap_or("-"),
-            r.last_error.as_deref().unwrap_or("")
-        );
-    }
-    println!("{} subscriptions", rows.len());
-    Ok(true)
 }
 
 async fn serve(settings: sev::config::Settings) -> ExitCode {

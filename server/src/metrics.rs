@@ -5,7 +5,7 @@ use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
-use crate::rate_limit::Door;
+use crate::rate_limit::doors::Door;
 
 /// What became of one webhook request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

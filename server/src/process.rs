@@ -2,7 +2,7 @@
 //! on open files.
 //!
 //! Every live-feed page holds a socket, and a socket is a file descriptor. Many systems start processes with a
-//! soft limit of 1024 open files while allowing far more, so a server (and `sev load`, which opens thousands of
+//! soft limit of 1024 open files while allowing far more, so a server (and `sev-tools load`, which opens thousands of
 //! client sockets) raises its soft limit to the hard limit at start-up instead of failing at the 1025th page.
 
 use std::io;

@@ -16,24 +16,22 @@ use app::{App, shell};
 
 use crate::backend::ServerBackend;
 use crate::state::AppState;
-use crate::{assets, auth, cross_site, demo, eventsub, health, live, rate_limit, telemetry};
+use crate::{assets, auth, cross_site, eventsub, feed, health, rate_limit, telemetry};
 
-pub fn build(state: AppState, mock: Option<&twitch_mock::MockTwitch>) -> Router {
+/// Every route, behind the layers every request passes. `extra` holds routes only some builds have (the demo's).
+pub fn build(state: AppState, extra: Router<AppState>) -> Router {
     let backend: SharedBackend = Arc::new(ServerBackend::new(state.clone()));
     let context = move || provide_context(backend.clone());
     let options = state.leptos_options.clone();
-    let mut router = Router::new()
+    let router = Router::new()
         .merge(auth::routes())
         .merge(eventsub::routes())
-        .merge(demo::routes())
-        .merge(live::routes())
+        .merge(feed::routes())
         .merge(health::routes())
         .merge(assets::routes(&state))
+        .merge(extra)
         .leptos_routes_with_context(&state, generate_route_list(App), context, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));
-    if let Some(mock) = mock {
-        router = router.nest_service("/mock-twitch", mock.router());
-    }
     // Over https, browsers are told to come back only over https (without subdomains: they may not be sev's).
     let hsts = state.settings.secure_cookies().then(|| HeaderValue::from_static("max-age=63072000"));
     let timeouts = tower::ServiceBuilder::new()

@@ -1,7 +1,7 @@
 //! Start-up: storage, keys, the Twitch client (real or mock), the router, background tasks. Used by `main` and
 //! by the integration tests, which start the real server on a loopback port.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use leptos::config::LeptosOptions;
@@ -10,17 +10,12 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use twitch::{Endpoints, Helix, OAuth, TwitchApi, TwitchError};
-use twitch_mock::{MockClient, MockConfig, MockTwitch};
 
 use crate::auth::{revalidate, tokens::random_token};
 use crate::config::{Secret, Settings, TwitchMode};
 use crate::state::{AppState, Keys};
 use crate::storage::{Db, StorageError};
 use crate::{router, subscriptions};
-
-/// The demo application registered with the in-process mock Twitch. Not secrets: demo mode is local by design.
-pub const DEMO_CLIENT_ID: &str = "sev-demo-client";
-pub const DEMO_CLIENT_SECRET: &str = "sev-demo-secret";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -40,8 +35,6 @@ pub enum StartError {
 pub struct RunningServer {
     pub addr: SocketAddr,
     pub state: AppState,
-    /// The in-process mock Twitch, in demo mode.
-    pub mock: Option<MockTwitch>,
     shutdown: Option<oneshot::Sender<()>>,
     serving: JoinHandle<std::io::Result<()>>,
     background: Vec<JoinHandle<()>>,
@@ -90,14 +83,6 @@ impl RunningServer {
     }
 }
 
-/// The address to reach a listener from this machine: a wildcard address becomes loopback.
-fn reachable(addr: SocketAddr) -> SocketAddr {
-    match addr.ip() {
-        ip if ip.is_unspecified() => SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port()),
-        _ => addr,
-    }
-}
-
 /// A secret from the settings, or else the one this installation generated and stored earlier.
 async fn secret(db: &Db, given: &Option<Secret>, name: &str) -> Result<Secret, StorageError> {
     match given {
@@ -121,7 +106,9 @@ pub async fn start(
     };
 
     let redirect_uri = settings.public("/auth/callback");
-    let (endpoints, client_id, client_secret, mock) = match &settings.twitch {
+    #[cfg(feature = "demo")]
+    let mut demo = None;
+    let (endpoints, client_id, client_secret) = match &settings.twitch {
         TwitchMode::Live(live) => {
             let oauth = live.oauth_url.as_str().trim_end_matches('/').to_string();
             let endpoints = Endpoints {
@@ -129,29 +116,17 @@ pub async fn start(
                 oauth_base: oauth,
                 helix_base: live.helix_url.as_str().trim_end_matches('/').to_string(),
             };
-            (endpoints, live.client_id.clone(), live.client_secret.expose().to_string(), None)
+            (endpoints, live.client_id.clone(), live.client_secret.expose().to_string())
         }
         TwitchMode::Unconfigured => return Err(StartError::Config(crate::config::unconfigured())),
+        #[cfg(not(feature = "demo"))]
+        TwitchMode::Demo => return Err(StartError::Config(crate::config::demo_not_built())),
+        #[cfg(feature = "demo")]
         TwitchMode::Demo => {
-            let public_base = settings.public("/mock-twitch");
-            let mock = MockTwitch::new(MockConfig {
-                clients: vec![MockClient {
-                    client_id: DEMO_CLIENT_ID.into(),
-                    client_secret: DEMO_CLIENT_SECRET.into(),
-                    redirect_uris: vec![redirect_uri.clone()],
-                }],
-                public_base: public_base.clone(),
-                callbacks_under: Some(settings.public("/")),
-            });
-            // The browser reaches the mock through PUBLIC_URL; sev itself calls it over loopback.
-            let internal = format!("http://{}/mock-twitch", reachable(addr));
-            let endpoints = Endpoints {
-                authorize_url: format!("{public_base}/oauth2/authorize"),
-                oauth_base: format!("{internal}/oauth2"),
-                helix_base: format!("{internal}/helix"),
-            };
-            tracing::info!(mock = %public_base, "demo mode (SEV_DEMO=1): a mock Twitch is served in-process, where anyone signs in as anyone");
-            (endpoints, DEMO_CLIENT_ID.to_string(), DEMO_CLIENT_SECRET.to_string(), Some(mock))
+            let mock = crate::demo::Demo::new(&settings, addr);
+            let endpoints = mock.endpoints.clone();
+            demo = Some(mock);
+            (endpoints, crate::demo::CLIENT_ID.to_string(), crate::demo::CLIENT_SECRET.to_string())
         }
     };
     let http = twitch::http::client(settings.twitch_timeout)?;
@@ -167,7 +142,7 @@ pub async fn start(
         .hash_files(settings.hashed_assets)
         .build();
 
-    let connections = crate::live::ConnectionLimits::new(settings.ws_max_per_address, settings.ws_max_open);
+    let connections = crate::feed::ConnectionLimits::new(settings.ws_max_per_address, settings.ws_max_open);
     let rate_limits = crate::rate_limit::RateLimits::new(settings.rate_budgets);
     let instance_id: Arc<str> = random_token().into();
     let bus: Arc<dyn crate::bus::EventBus> = match &settings.redis_url {
@@ -186,11 +161,16 @@ pub async fn start(
         twitch: Arc::new(TwitchApi::new(oauth, helix)),
         keys: Arc::new(keys),
         bus,
-        demo: mock.clone(),
         leptos_options,
         going_away,
     };
-    let app = router::build(state.clone(), mock.as_ref());
+    let extra = axum::Router::new();
+    #[cfg(feature = "demo")]
+    let extra = match &demo {
+        Some(demo) => demo.routes(),
+        None => extra,
+    };
+    let app = router::build(state.clone(), extra);
     let (tx, rx) = oneshot::channel::<()>();
     let header_timeout = state.settings.header_timeout;
     let serving = tokio::spawn(crate::listen::serve(listener, app, header_timeout, async move {
@@ -207,5 +187,5 @@ pub async fn start(
         crate::rate_limit::spawn(state.clone()),
     ];
     tracing::info!(%addr, public_url = %state.settings.public_url, "sev is listening");
-    Ok(RunningServer { addr, state, mock, shutdown: Some(tx), serving, background })
+    Ok(RunningServer { addr, state, shutdown: Some(tx), serving, background })
 }

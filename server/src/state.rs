@@ -28,13 +28,11 @@ pub struct AppState {
     pub keys: Arc<Keys>,
     pub bus: Arc<dyn EventBus>,
     /// Open feed sockets per client address.
-    pub connections: crate::live::ConnectionLimits,
-    pub rate_limits: crate::rate_limit::RateLimits,
+    pub connections: crate::feed::limits::ConnectionLimits,
+    pub rate_limits: crate::rate_limit::limiter::RateLimits,
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Names this instance in leases shared with other instances.
     pub instance_id: Arc<str>,
-    /// The in-process mock Twitch, in demo mode.
-    pub demo: Option<twitch_mock::MockTwitch>,
     pub leptos_options: LeptosOptions,
     /// Turns true when the instance starts shutting down: feed sockets then close with "going away", so pages
     /// reconnect at once (to another instance behind a balancer) instead of finding out from a dead connection.

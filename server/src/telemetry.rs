@@ -6,7 +6,7 @@ use tracing_subscriber::EnvFilter;
 use crate::config::{LogFormat, Settings};
 
 /// Installs the global subscriber. Safe to call more than once (later calls do nothing), which tests rely on.
-/// Logs go to stderr, so that the output of commands such as `sev load --json` stays machine-readable.
+/// Logs go to stderr, so that the output of commands such as `sev-tools load --json` stays machine-readable.
 pub fn init(settings: &Settings) {
     let filter = EnvFilter::try_new(&settings.log_filter).unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);

@@ -1,4 +1,4 @@
-//! The fault suite: two sev instances sharing a database and a Redis bus, under load from `sev load`'s
+//! The fault suite: two sev instances sharing a database and a Redis bus, under load from `sev-tools load`'s
 //! machinery, with one fault injected per case while the webhooks flow. Each case ends with the exactly-once
 //! ledger (every event Twitch got a 2xx for reached every watching client once: lost 0, duplicated 0) and with
 //! Twitch's view (every webhook was answered 2xx, or failed and would be retried).
@@ -17,7 +17,7 @@ use common::feed::{ids_within, open_feed};
 use common::proxy::Proxy;
 use common::redis::ThrowawayRedis;
 use common::{Options, TestApp, bare_client};
-use sev::load::{LoadReport, Plan, run, set_up_streamers};
+use sev_tools::load::{LoadReport, Plan, run, set_up_streamers};
 use twitch_mock::payloads;
 
 /// When the fault begins, after the clients are open, and how long it lasts.
@@ -212,7 +212,7 @@ async fn an_instance_killed_under_load_loses_no_acknowledged_event() {
 }
 
 /// The `channel.update` subscription of a streamer set up by the load tool, as Twitch names it in notifications.
-fn update_subscription(streamer: &sev::load::Streamer) -> serde_json::Value {
+fn update_subscription(streamer: &sev_tools::load::Streamer) -> serde_json::Value {
     let condition = serde_json::json!({"broadcaster_user_id": streamer.id});
     payloads::subscription_object(
         &streamer.subscription_id,

@@ -69,7 +69,7 @@ async fn metrics_count_webhooks_by_outcome_events_and_subscriptions() {
     // Every webhook answered is timed: six challenges, a notification, its resend and the forgery.
     assert!(text.contains("sev_webhook_seconds_count 9"), "{text}");
     if cfg!(target_os = "linux") {
-        // `sev load` divides the growth of these by the sockets it opened.
+        // `sev-tools load` divides the growth of these by the sockets it opened.
         let gauge = |name: &str| -> u64 {
             let line = text.lines().find(|l| l.starts_with(&format!("{name} "))).unwrap_or_else(|| panic!("{name}"));
             line.split_whitespace().nth(1).unwrap().parse().unwrap()

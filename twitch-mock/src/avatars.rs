@@ -11,7 +11,7 @@ use axum::routing::get;
 
 use crate::MockTwitch;
 use crate::html::escape;
-use crate::users::{is_valid_login, login_hash};
+use twitch_testkit::people::{is_valid_login, login_hash};
 
 pub(crate) fn routes() -> Router<MockTwitch> {
     Router::new().route("/avatars/{file}", get(avatar))

@@ -31,7 +31,6 @@ mod helix;
 mod html;
 mod oauth;
 mod params;
-pub mod payloads;
 mod rate_limit;
 mod state;
 mod tokens;
@@ -45,7 +44,8 @@ use axum::Router;
 use crate::state::Shared;
 
 pub use crate::eventsub::Delivery;
-pub use crate::users::{SEEDED_STREAMERS, UserProfile, is_valid_login, profile_for, user_id_for};
+pub use twitch_testkit::payloads;
+pub use twitch_testkit::people::{SEEDED_STREAMERS, UserProfile, is_valid_login, profile_for, user_id_for};
 
 /// An application registered with the mock, as it would be in the Twitch developer console.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,16 +14,9 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the web server (the default when no command is given).
+    /// Run the web server (the default when no command is given). The tools (trigger, subscriptions, load) are
+    /// the `sev-tools` binary.
     Serve,
-    /// Send signed EventSub test messages to a callback, like `twitch event trigger`.
-    Trigger(crate::trigger::TriggerArgs),
-    /// Send a verification challenge and check the answer, like `twitch event verify-subscription`.
-    VerifySubscription(crate::trigger::VerifyArgs),
-    /// Print the EventSub subscriptions sev keeps and their status.
-    Subscriptions,
-    /// Load-test running sev instances: WebSocket clients, signed webhooks at a fixed rate, a delivery check.
-    Load(crate::load::LoadArgs),
 }
 
 /// The settings as given, before validation.

@@ -13,31 +13,12 @@
 //! the first to the second.
 
 mod cli;
+mod error;
 mod settings;
+mod site;
 mod validate;
 
-use std::fmt;
-
 pub use cli::{Cli, Command, RawConfig};
-pub use settings::{ConnectionUrl, LogFormat, Secret, Settings, TwitchApp, TwitchMode};
-pub use validate::unconfigured;
-
-/// A setting that was given a value sev cannot use.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
-    /// The environment variable, as the operator knows it.
-    pub variable: &'static str,
-    pub problem: String,
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid {}: {}", self.variable, self.problem)
-    }
-}
-
-impl std::error::Error for ConfigError {}
-
-pub(crate) fn invalid(variable: &'static str, problem: impl Into<String>) -> ConfigError {
-    ConfigError { variable, problem: problem.into() }
-}
+pub use error::{ConfigError, demo_not_built, invalid, unconfigured};
+pub use settings::{CALLBACK_PATH, ConnectionUrl, LogFormat, Secret, Settings, TwitchApp, TwitchMode};
+pub use site::{hash_file, hashed_names};

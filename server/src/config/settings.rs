@@ -6,8 +6,11 @@ use std::time::Duration;
 
 use url::Url;
 
-use super::{ConfigError, unconfigured};
+use super::error::{ConfigError, demo_not_built, unconfigured};
 use crate::storage::{Durability, PoolSettings};
+
+/// The callback path, under `PUBLIC_URL`.
+pub const CALLBACK_PATH: &str = "/eventsub/callback";
 
 /// A database or Redis URL. It may carry a password, so `Debug` masks the password; the URL itself is reached by
 /// dereferencing, where a connection needs it.
@@ -120,7 +123,7 @@ pub struct Settings {
     pub reconcile_interval: Duration,
     pub shutdown_grace: Duration,
     pub metrics_token: Option<Secret>,
-    pub rate_budgets: crate::rate_limit::Budgets,
+    pub rate_budgets: crate::rate_limit::doors::Budgets,
     pub ws_max_open: usize,
     pub ws_max_per_address: usize,
     pub trusted_proxy_hops: usize,
@@ -153,6 +156,11 @@ impl Settings {
         format!("{}{}", self.public_url.as_str().trim_end_matches('/'), path)
     }
 
+    /// The callback URL every EventSub subscription of this deployment points at.
+    pub fn callback(&self) -> String {
+        self.public(CALLBACK_PATH)
+    }
+
     /// The general pool's settings.
     pub fn pool(&self) -> PoolSettings {
         PoolSettings {
@@ -171,10 +179,11 @@ impl Settings {
         }
     }
 
-    /// Whether these settings can serve: a Twitch application, or the demo asked for.
+    /// Whether these settings can serve: a Twitch application, or the demo asked for in a build that has it.
     pub fn check_serving(&self) -> Result<(), ConfigError> {
         match self.twitch {
             TwitchMode::Unconfigured => Err(unconfigured()),
+            TwitchMode::Demo if !cfg!(feature = "demo") => Err(demo_not_built()),
             _ => Ok(()),
         }
     }

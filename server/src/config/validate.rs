@@ -7,7 +7,10 @@ use std::time::Duration;
 
 use url::Url;
 
-use super::{ConfigError, ConnectionUrl, LogFormat, RawConfig, Secret, Settings, TwitchApp, TwitchMode, invalid};
+use super::cli::RawConfig;
+use super::error::{ConfigError, invalid};
+use super::settings::{ConnectionUrl, LogFormat, Secret, Settings, TwitchApp, TwitchMode};
+use super::site::{hash_file, hashed_names};
 use crate::storage::Durability;
 
 fn number<T>(variable: &'static str, value: &str, range: std::ops::RangeInclusive<T>) -> Result<T, ConfigError>
@@ -87,15 +90,6 @@ fn embed_parents(public_url: &Url, extra: &str) -> Result<Vec<String>, ConfigErr
     Ok(hosts)
 }
 
-/// Why settings without a Twitch application cannot serve.
-pub fn unconfigured() -> ConfigError {
-    invalid(
-        "TWITCH_CLIENT_ID",
-        "is required (with TWITCH_CLIENT_SECRET, EVENTSUB_SECRET and SESSION_KEY); for a local demo against a mock \
-         Twitch instead, set SEV_DEMO=1",
-    )
-}
-
 /// Demo mode's mock Twitch signs anyone in as anyone: it may serve only this machine, on a database of its own.
 fn demo_allowed(public_url: &Url, database_url: &str, redis: bool) -> Result<(), ConfigError> {
     let loopback = match public_url.host() {
@@ -167,7 +161,7 @@ impl RawConfig {
                 demo_allowed(&public_url, &database_url, non_empty(&self.redis_url).is_some())?;
                 TwitchMode::Demo
             }
-            // The tools (`sev trigger`, `sev load`…) need no Twitch application; serving does (see
+            // The tools (`sev-tools trigger`, `sev-tools load`…) need no Twitch application; serving does (see
             // [`Settings::check_serving`]).
             (None, None) => TwitchMode::Unconfigured,
             (Some(_), _) if demo => {
@@ -269,7 +263,7 @@ impl RawConfig {
                 }
                 token => token.map(Secret::new),
             },
-            rate_budgets: crate::rate_limit::Budgets {
+            rate_budgets: crate::rate_limit::doors::Budgets {
                 pages: per_minute("RATE_LIMIT_PAGES_PER_MIN", &self.rate_limit_pages_per_min)?,
                 sign_ins: per_minute("RATE_LIMIT_SIGN_INS_PER_MIN", &self.rate_limit_sign_ins_per_min)?,
                 actions: per_minute("RATE_LIMIT_ACTIONS_PER_MIN", &self.rate_limit_actions_per_min)?,
@@ -286,7 +280,7 @@ impl RawConfig {
             site_pkg_dir: self.site_pkg_dir.clone(),
             output_name: self.output_name.clone(),
             reload_port: number("LEPTOS_RELOAD_PORT", &self.reload_port, 1..=65535)?,
-            hashed_assets: crate::assets::hashed_names(&self.hash_files, crate::assets::hash_file().as_deref())?,
+            hashed_assets: hashed_names(&self.hash_files, hash_file().as_deref())?,
         })
     }
 }

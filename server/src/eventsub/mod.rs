@@ -8,13 +8,11 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::post;
 
+use crate::config::CALLBACK_PATH;
 use crate::state::AppState;
 
 pub use ingest::dedupe_key;
 pub use rejection::WebhookRejection;
-
-/// The callback path, under `PUBLIC_URL`.
-pub const CALLBACK_PATH: &str = "/eventsub/callback";
 
 /// Twitch's messages are a few kilobytes; anything much larger is not from Twitch.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;

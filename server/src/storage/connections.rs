@@ -1,4 +1,4 @@
-use super::{Db, StorageError};
+use super::db::{Db, StorageError};
 
 impl Db {
     /// Records that a streamer connected their channel with `scopes`.

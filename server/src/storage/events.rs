@@ -1,6 +1,6 @@
 use app::events::{Event, FeedEvent};
 
-use super::{Db, StorageError};
+use super::db::{Db, StorageError};
 
 /// An event ready to store.
 #[derive(Debug, Clone)]

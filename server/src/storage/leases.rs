@@ -1,4 +1,4 @@
-use super::{Db, StorageError};
+use super::db::{Db, StorageError};
 
 impl Db {
     /// Takes or renews the lease `name` for `holder` until `expires_at`; false while another holder's lease runs.

@@ -1,4 +1,4 @@
-use super::{Db, StorageError};
+use super::db::{Db, StorageError};
 
 impl Db {
     /// Remembers a sign-in's state (by hash) until `expires_at`.

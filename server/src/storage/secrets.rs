@@ -1,4 +1,4 @@
-use super::{Db, StorageError};
+use super::db::{Db, StorageError};
 
 impl Db {
     /// Returns the instance secret `name`, storing `generated` first if there is none yet. Every instance sharing

@@ -1,6 +1,6 @@
 use std::fmt;
 
-use super::{Db, StorageError};
+use super::db::{Db, StorageError};
 
 /// A stored session. `Debug` hides the tokens.
 #[derive(Clone)]

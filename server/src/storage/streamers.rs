@@ -1,6 +1,6 @@
 use app::models::StreamerProfile;
 
-use super::{Db, StorageError};
+use super::db::{Db, StorageError};
 
 impl Db {
     /// Stores or refreshes a streamer's profile. A login can move to another account on Twitch, so an older

@@ -1,4 +1,4 @@
-use super::{Db, StorageError};
+use super::db::{Db, StorageError};
 
 /// A subscription sev keeps, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 use app::models::{StreamerProfile, Viewer};
 
-use super::{Db, StorageError};
+use super::db::{Db, StorageError};
 
 /// A viewer's Twitch identity, as stored at sign-in.
 #[derive(Debug, Clone)]

@@ -1,10 +1,10 @@
 //! Creating one subscription, and what Twitch's answers mean.
 
 use twitch::TwitchError;
-use twitch::eventsub::catalog::{SubscriptionSpec, condition_key};
+use twitch::eventsub::catalog::{STREAMER_SUBSCRIPTIONS, SubscriptionSpec, condition_key};
 use twitch::eventsub::subscriptions::NewSubscription;
 
-use super::{CREATE_FAILED, NOT_AUTHORIZED, QUOTA_EXCEEDED, RATE_LIMITED, callback};
+use super::status::{CREATE_FAILED, NOT_AUTHORIZED, QUOTA_EXCEEDED, RATE_LIMITED};
 use crate::state::AppState;
 use crate::storage::{StorageError, SubKey, now};
 
@@ -35,7 +35,7 @@ pub async fn create(
     if !app.db.claim_subscription(streamer_id, key, &condition_text, now()).await? {
         return Ok(Outcome::AlreadyThere);
     }
-    let callback = callback(app);
+    let callback = app.settings.callback();
     let secret = app.keys.eventsub.expose();
     let new = NewSubscription { kind: spec.kind, version: spec.version, condition, callback: &callback, secret };
     let result = app
@@ -86,7 +86,7 @@ pub async fn create(
 
 /// After a 409: find the live subscription Twitch has and record it as ours.
 async fn adopt(app: &AppState, key: SubKey<'_>, callback: &str) -> Result<Outcome, StorageError> {
-    let listed = super::reconcile::list_all(app).await;
+    let listed = super::at_twitch::list_all(app).await;
     let found = listed.ok().and_then(|subs| {
         subs.into_iter().find(|s| {
             s.kind == key.kind
@@ -108,4 +108,12 @@ async fn adopt(app: &AppState, key: SubKey<'_>, callback: &str) -> Result<Outcom
             Ok(Outcome::Failed(why.into()))
         }
     }
+}
+
+/// The subscriptions a streamer should have, given the scopes they granted (if they connected their channel).
+pub fn wanted_for(granted: Option<&[String]>) -> Vec<&'static SubscriptionSpec> {
+    STREAMER_SUBSCRIPTIONS
+        .iter()
+        .filter(|spec| !spec.needs_authorization() || granted.is_some_and(|g| spec.authorized_by(g)))
+        .collect()
 }

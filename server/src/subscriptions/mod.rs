@@ -7,41 +7,25 @@
 //! - Quota problems (`max_total_cost`, 429) are recorded on the subscription and shown to viewers; they are never
 //!   retried in a loop: the next reconcile is the next attempt.
 
+mod at_twitch;
 mod create;
 mod reconcile;
+mod status;
 
 use std::time::Duration;
 
-use twitch::eventsub::catalog::{self, STREAMER_SUBSCRIPTIONS, SubscriptionSpec};
+use twitch::eventsub::catalog;
 
 use crate::lease::{Leased, run_leased};
 use crate::metrics::BackgroundLoop;
 use crate::state::AppState;
 use crate::storage::{StorageError, SubscriptionRow, now};
 
-pub use create::Outcome;
+use at_twitch::delete_at_twitch;
+
+pub use create::{Outcome, wanted_for};
 pub use reconcile::{ReconcileError, Report, reconcile};
-
-/// Statuses sev gives a subscription Twitch would not create.
-pub const QUOTA_EXCEEDED: &str = "quota_exceeded";
-/// Helix's rate limit (800 points a minute) was reached: nothing is wrong with the subscription itself, and the
-/// next reconcile creates it.
-pub const RATE_LIMITED: &str = "rate_limited";
-pub const NOT_AUTHORIZED: &str = "not_authorized";
-pub const CREATE_FAILED: &str = "create_failed";
-
-/// The callback URL every subscription of this deployment points at.
-pub fn callback(app: &AppState) -> String {
-    app.settings.public(crate::eventsub::CALLBACK_PATH)
-}
-
-/// The subscriptions a streamer should have, given the scopes they granted (if they connected their channel).
-pub fn wanted_for(granted: Option<&[String]>) -> Vec<&'static SubscriptionSpec> {
-    STREAMER_SUBSCRIPTIONS
-        .iter()
-        .filter(|spec| !spec.needs_authorization() || granted.is_some_and(|g| spec.authorized_by(g)))
-        .collect()
-}
+pub use status::{CREATE_FAILED, NOT_AUTHORIZED, QUOTA_EXCEEDED, RATE_LIMITED};
 
 /// What creating a streamer's set came to.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -112,22 +96,6 @@ pub async fn drop_subscriptions(
         }
     }
     Ok(dropped)
-}
-
-/// Deletes a subscription at Twitch; true when it is gone (or never existed: `None`).
-async fn delete_at_twitch(app: &AppState, twitch_id: Option<&str>) -> bool {
-    let Some(id) = twitch_id else { return true };
-    match app
-        .twitch
-        .with_app_token(|token| async move { app.twitch.helix().delete_subscription(&token, id).await })
-        .await
-    {
-        Ok(()) => true,
-        Err(e) => {
-            tracing::warn!(error = %e, subscription = id, "cannot delete a subscription at Twitch");
-            false
-        }
-    }
 }
 
 /// What to do once Twitch revoked a subscription.

@@ -6,36 +6,10 @@ use twitch::TwitchError;
 use twitch::eventsub::Subscription;
 use twitch::eventsub::catalog::{self, SubscriptionSpec, condition_key};
 
-use super::create::{Outcome, create};
-use super::{callback, delete_at_twitch, wanted_for};
+use super::at_twitch::{delete_at_twitch, list_all};
+use super::create::{Outcome, create, wanted_for};
 use crate::state::AppState;
 use crate::storage::{LIVE_STATUSES, StorageError, SubKey, SubscriptionRow, now};
-
-/// Twitch answers a page of at most 100; this bounds a runaway cursor loop.
-const MAX_PAGES: usize = 1_000;
-
-/// Every subscription of the app, following the cursor through every page.
-pub async fn list_all(app: &AppState) -> Result<Vec<Subscription>, TwitchError> {
-    let mut all = Vec::new();
-    let mut cursor: Option<String> = None;
-    for _ in 0..MAX_PAGES {
-        let after = cursor.clone();
-        let page = app
-            .twitch
-            .with_app_token(|token| {
-                let after = after.clone();
-                async move { app.twitch.helix().subscriptions_page(&token, after.as_deref()).await }
-            })
-            .await?;
-        let empty = page.data.is_empty();
-        all.extend(page.data);
-        cursor = page.pagination.cursor.filter(|c| !c.is_empty());
-        if cursor.is_none() || empty {
-            break;
-        }
-    }
-    Ok(all)
-}
 
 /// What one reconcile did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -109,7 +83,7 @@ pub async fn reconcile(app: &AppState) -> Result<Report, ReconcileError> {
     // wants. A subscription in the list was created after its streamer was picked, so the streamer is in `wanted`
     // and the subscription is kept; read the other way round, a pick landing mid-pass would lose its new
     // subscriptions as orphans.
-    let ours = callback(app);
+    let ours = app.settings.callback();
     let listed_at = now();
     let listed: Vec<Subscription> =
         list_all(app).await?.into_iter().filter(|s| s.transport.callback.as_deref() == Some(ours.as_str())).collect();

@@ -194,7 +194,7 @@ impl TestApp {
             args.retain(|a| !a.starts_with("--redis-url="));
             args.push(format!("--redis-url={url}"));
         }
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sev"))
+        let mut child = std::process::Command::new(sev_binary())
             .args(args)
             .arg("serve")
             .env_clear()
@@ -428,12 +428,12 @@ pub fn each_once(page: &str, mut seen: Vec<i64>) -> Vec<i64> {
 /// `clients` feed clients, signed with the test secret.
 pub fn load_plan(
     targets: Vec<url::Url>,
-    streamers: Vec<sev::load::Streamer>,
+    streamers: Vec<sev_tools::load::Streamer>,
     clients: usize,
     rate: u32,
     secs: u64,
-) -> sev::load::Plan {
-    sev::load::Plan {
+) -> sev_tools::load::Plan {
+    sev_tools::load::Plan {
         targets,
         webhook_targets: Vec::new(),
         origin: None,
@@ -447,5 +447,17 @@ pub fn load_plan(
         max_in_flight: 16,
         secret: EVENTSUB_SECRET.into(),
         storm: false,
+    }
+}
+
+/// The `sev` binary: cargo names it to the server's own tests; the tools' tests, which share this harness, find it
+/// beside their own test binary's folder (`target/<profile>/deps/..`), where the workspace build put it.
+pub fn sev_binary() -> std::path::PathBuf {
+    match option_env!("CARGO_BIN_EXE_sev") {
+        Some(path) => path.into(),
+        None => {
+            let test = std::env::current_exe().expect("the test binary's path");
+            test.parent().and_then(|deps| deps.parent()).expect("target/<profile>").join("sev")
+        }
     }
 }

@@ -17,11 +17,11 @@ use super::conditions::{authorizing_field, required_fields, resolve_spec};
 use super::store::{MAX_PER_TYPE_AND_CONDITION, PENDING, StoredSubscription};
 use super::webhook::{Outgoing, start_verification};
 use crate::MockTwitch;
-use crate::clock::rfc3339_utc_nanos;
 use crate::errors::error_status_message;
 use crate::helix::HelixCaller;
 use crate::payloads::{WEBHOOK_CALLBACK_VERIFICATION, new_message_id, random_alphanumeric, verification_body};
 use crate::state::Store;
+use twitch_testkit::time::rfc3339_utc_nanos;
 
 /// Twitch's rule for `transport.secret`.
 const SECRET_LENGTH: std::ops::RangeInclusive<usize> = 10..=100;

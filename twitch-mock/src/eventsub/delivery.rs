@@ -15,7 +15,7 @@ use crate::MockTwitch;
 use crate::payloads::{
     NOTIFICATION, REVOCATION, authorization_revoke, new_message_id, notification_body, revocation_body,
 };
-use crate::users::{profile_for, user_id_for};
+use twitch_testkit::people::{profile_for, user_id_for};
 
 impl MockTwitch {
     /// Signs and posts a `notification` carrying `event` to the subscription's callback. Only an enabled

@@ -16,7 +16,7 @@ use super::HelixCaller;
 use crate::MockTwitch;
 use crate::errors::error_status_message;
 use crate::params::Params;
-use crate::users::UserProfile;
+use twitch_testkit::people::UserProfile;
 
 const MAX_LOOKUPS: usize = 100;
 

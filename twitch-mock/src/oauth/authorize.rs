@@ -15,7 +15,7 @@ use super::authorize_page::{ConsentPage, consent_page, error_page};
 use crate::MockTwitch;
 use crate::params::Params;
 use crate::state::Store;
-use crate::users::is_valid_login;
+use twitch_testkit::people::is_valid_login;
 
 /// An authorize request whose client and redirect URI checked out.
 struct AuthorizeRequest {

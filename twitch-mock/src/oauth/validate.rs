@@ -13,7 +13,7 @@ use serde_json::json;
 use crate::MockTwitch;
 use crate::errors::status_message;
 use crate::tokens::presented_token;
-use crate::users::user_id_for;
+use twitch_testkit::people::user_id_for;
 
 pub(super) async fn validate_token(State(mock): State<MockTwitch>, headers: HeaderMap) -> Response {
     let owner = presented_token(&headers, &["OAuth", "Bearer"]).and_then(|token| {

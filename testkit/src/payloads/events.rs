@@ -13,8 +13,8 @@ use serde_json::{Map, Value, json};
 
 use super::cast::{self, Person, other_streamer, pick, second_viewer, viewer};
 use super::{new_message_id, random_alphanumeric};
-use crate::clock::rfc3339_utc_nanos;
-use crate::users::UserProfile;
+use crate::people::UserProfile;
+use crate::time::rfc3339_utc_nanos;
 
 /// A realistic `event` for `subscription_type` on `broadcaster`'s channel. `seq` picks names, amounts, titles
 /// and tiers, so consecutive numbers give a varied feed; every few numbers a gift or cheer is anonymous.
@@ -415,7 +415,7 @@ fn shoutout_receive(channel: &Person, from: &Person, seq: u64) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::users::profile_for;
+    use crate::people::profile_for;
 
     fn sevdemo() -> UserProfile {
         profile_for("sevdemo", "http://mock")

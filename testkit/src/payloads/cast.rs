@@ -2,7 +2,7 @@
 //! shout out, stream titles, categories, chat messages. Everything is picked by a sequence number, so a run of
 //! events varies while a given `seq` always reads the same.
 
-use crate::users::{SEEDED_STREAMERS, UserProfile, profile_for, user_id_for};
+use crate::people::{SEEDED_STREAMERS, UserProfile, profile_for, user_id_for};
 
 /// A user as events name them: id, login and display name.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -371,7 +371,7 @@ impl LoadReport {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "sev load: {} clients over {} streamers, {} webhooks/s for {} s, {} target{}",
+            "sev-tools load: {} clients over {} streamers, {} webhooks/s for {} s, {} target{}",
             p.clients,
             p.streamers,
             p.rate_per_sec,

@@ -9,12 +9,12 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use twitch_mock::payloads;
+use twitch_testkit::payloads;
 
 use super::ledger::{self, Ledger};
 use super::{LoadError, Plan, Streamer, event_spec, pacing, spread};
-use crate::eventsub::CALLBACK_PATH;
 use crate::trigger::SignedMessage;
+use sev::config::CALLBACK_PATH;
 
 /// What became of the webhooks.
 #[derive(Debug, Clone, Default)]
@@ -50,7 +50,7 @@ struct Template {
 impl Template {
     fn new(streamer: &Streamer, callback: &str) -> Self {
         let spec = event_spec();
-        let mut profile = twitch_mock::profile_for(&streamer.login, "http://localhost");
+        let mut profile = twitch_testkit::people::profile_for(&streamer.login, "http://localhost");
         profile.id = streamer.id.clone();
         let condition = spec.condition(&streamer.id);
         Template {

@@ -5,7 +5,7 @@
 //! never delays the others: the bus never waits for it, and when it falls behind it gets a fresh catch-up from
 //! storage. Pings find dead connections; a client that neither reads nor answers is closed.
 
-mod limits;
+pub mod limits;
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -36,7 +36,7 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// Clients only send pongs and closes: frames are tiny.
 const MAX_INCOMING_BYTES: usize = 1024;
 /// Each socket's read buffer. tungstenite's default of 128 KiB is zero-filled on the first read, so every open
-/// page held 128 KiB of resident memory (`sev load` measured 131 KiB per connection) for reading the pongs and
+/// page held 128 KiB of resident memory (`sev-tools load` measured 131 KiB per connection) for reading the pongs and
 /// closes of at most [`MAX_INCOMING_BYTES`] that clients send.
 const READ_BUFFER_BYTES: usize = 4 * MAX_INCOMING_BYTES;
 

@@ -1,6 +1,7 @@
-//! `sev load` against a real sev: the streamers are set up through the sign-in flow, the events go through the
+//! `sev-tools load` against a real sev: the streamers are set up through the sign-in flow, the events go through the
 //! webhook callback and arrive over the feed sockets, and the report must account for every one of them.
 
+#[path = "../../server/tests/common/mod.rs"]
 mod common;
 
 use std::process::Command;
@@ -9,7 +10,7 @@ use std::time::Duration;
 use url::Url;
 
 use common::{EVENTSUB_SECRET, TestApp};
-use sev::load::{LoadReport, Plan, run, set_up_streamers};
+use sev_tools::load::{LoadReport, Plan, run, set_up_streamers};
 
 /// Sets `streamers` up on `app` and returns a plan of `rate` webhooks per second for `secs` seconds.
 async fn plan(app: &TestApp, clients: usize, streamers: usize, rate: u32, secs: u64) -> Plan {
@@ -125,7 +126,7 @@ async fn webhooks_signed_with_the_wrong_secret_are_counted_as_refused() {
 }
 
 fn sev_load(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_sev"))
+    Command::new(env!("CARGO_BIN_EXE_sev-tools"))
         .current_dir(std::env::temp_dir())
         .env_remove("TWITCH_CLIENT_ID")
         .env_remove("TWITCH_CLIENT_SECRET")
@@ -153,7 +154,7 @@ fn help_lists_the_load_options() {
         "--origin",
         "--json",
     ] {
-        assert!(help.contains(option), "`sev load --help` does not mention {option}:\n{help}");
+        assert!(help.contains(option), "`sev-tools load --help` does not mention {option}:\n{help}");
     }
     assert!(help.contains("[default: 100]"), "{help}");
 }

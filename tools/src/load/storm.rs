@@ -1,5 +1,5 @@
 //! A reconnect storm: when an instance stops, every page it served comes back to the others at about the same
-//! moment, each asking for a catch-up. `sev load --storm` reproduces it after the run: as many sockets as the
+//! moment, each asking for a catch-up. `sev-tools load --storm` reproduces it after the run: as many sockets as the
 //! run had clients open at once with `?after=0` (a resuming page), and each is timed from the start of the storm
 //! until its catch-up arrives. The targets' `sev_catchups_total` says how many catch-ups read storage.
 

@@ -1,7 +1,7 @@
 //! EventSub webhook messages as Twitch builds them: the subscription object, the three message bodies, the signed
 //! header set, and realistic `event` objects for every type sev subscribes to.
 //!
-//! The mock's own deliveries use these, and so does sev's `sev trigger` command (its `twitch event trigger`), so
+//! The mock's own deliveries use these, and so does sev's `sev-tools trigger` command (its `twitch event trigger`), so
 //! nothing here depends on the mock's state: each function takes what it needs and returns plain JSON or bytes.
 //! Bodies are returned as bytes because the signature covers the exact bytes sent; a caller must send what it
 //! signed, never a re-serialisation.
@@ -19,7 +19,7 @@ use twitch::eventsub::message::{
 };
 use twitch::eventsub::signature::sign;
 
-use crate::clock::rfc3339_utc_nanos;
+use crate::time::rfc3339_utc_nanos;
 
 pub use events::{authorization_revoke, event, raid_from};
 
@@ -113,7 +113,7 @@ pub fn new_message_id() -> String {
 }
 
 /// Random letters and digits of both cases, for ids that are not UUIDs (hype trains, client ids, challenges).
-pub(crate) fn random_alphanumeric(length: usize) -> String {
+pub fn random_alphanumeric(length: usize) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     let mut rng = rand::rng();
     (0..length).map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())])).collect()

@@ -16,7 +16,7 @@ use url::Url;
 use app::models::FavoriteOutcome;
 
 use super::{LoadError, event_spec};
-use crate::storage::Db;
+use sev::storage::Db;
 
 /// A streamer ready to receive load: who, and the subscription its events come under.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,5 +1,6 @@
-//! `sev trigger` and `sev verify-subscription` against a running sev, for every supported type.
+//! `sev-tools trigger` and `sev-tools verify-subscription` against a running sev, for every supported type.
 
+#[path = "../../server/tests/common/mod.rs"]
 mod common;
 
 use std::process::{Command, Output};
@@ -10,7 +11,7 @@ use twitch_mock::user_id_for;
 
 /// Runs the binary. It blocks its thread, so these tests use a multi-threaded runtime to keep the server answering.
 fn sev(app: &TestApp, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sev"))
+    Command::new(env!("CARGO_BIN_EXE_sev-tools"))
         .current_dir(std::env::temp_dir())
         .env_remove("TWITCH_CLIENT_ID")
         .env_remove("TWITCH_CLIENT_SECRET")
@@ -21,7 +22,7 @@ fn sev(app: &TestApp, args: &[&str]) -> Output {
         .unwrap()
 }
 
-/// `sev trigger <kind> -F <sev's callback> -s <secret> -b pixel_panda <extra…>`.
+/// `sev-tools trigger <kind> -F <sev's callback> -s <secret> -b pixel_panda <extra…>`.
 fn trigger_panda(app: &TestApp, kind: &str, extra: &[&str]) -> Output {
     let callback = app.callback();
     let mut args = vec!["trigger", kind, "-F", callback.as_str(), "-s", EVENTSUB_SECRET, "-b", "pixel_panda"];

@@ -1,4 +1,4 @@
-//! `sev load`: a load test of running sev instances, end to end, through the same doors Twitch and browsers use.
+//! `sev-tools load`: a load test of running sev instances, end to end, through the same doors Twitch and browsers use.
 //!
 //! It sets streamers up through sev's real sign-in (against the mock Twitch), opens WebSocket clients on their
 //! feeds, sends correctly signed `channel.update` webhooks at a fixed rate, and then checks that every client
@@ -28,8 +28,8 @@ use url::Url;
 
 use twitch::eventsub::catalog::{self, SubscriptionSpec};
 
-use crate::config::Settings;
-use crate::storage::{Db, StorageError};
+use sev::config::Settings;
+use sev::storage::{Db, StorageError};
 
 pub use report::{LoadReport, Memory};
 pub use setup::{Streamer, set_up_streamers};
@@ -221,7 +221,7 @@ pub async fn run(plan: &Plan) -> Result<LoadReport, LoadError> {
     if plan.streamers.is_empty() || plan.targets.is_empty() || plan.clients == 0 || plan.total_events() == 0 {
         return Err(LoadError::Invalid("a load needs streamers, targets, clients and events".into()));
     }
-    match crate::process::raise_open_files_limit() {
+    match sev::process::raise_open_files_limit() {
         Ok(limit) if (limit as usize) < plan.clients + 256 => {
             progress(format_args!("warning: this process may open only {limit} files, fewer than the clients need"))
         }
@@ -276,10 +276,10 @@ async fn drain(ledger: &ledger::Ledger, expected: u64, longest: Duration) {
 
 /// Progress goes to stderr, so `--json` leaves stdout to the result.
 fn progress(message: std::fmt::Arguments<'_>) {
-    eprintln!("sev load: {message}");
+    eprintln!("sev-tools load: {message}");
 }
 
-/// `sev load`: true when nothing was lost or duplicated and nothing failed.
+/// `sev-tools load`: true when nothing was lost or duplicated and nothing failed.
 pub async fn load(settings: &Settings, args: &LoadArgs) -> Result<bool, String> {
     let plan = prepare(settings, args).await.map_err(|e| e.to_string())?;
     let report = run(&plan).await.map_err(|e| e.to_string())?;

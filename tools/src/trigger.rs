@@ -1,4 +1,4 @@
-//! `sev trigger` and `sev verify-subscription`: send correctly signed EventSub messages to a callback, the way
+//! `sev-tools trigger` and `sev-tools verify-subscription`: send correctly signed EventSub messages to a callback, the way
 //! the Twitch CLI's `event trigger`, `event retrigger` and `event verify-subscription` do, so a running sev (or
 //! anything else) can be exercised without Twitch.
 
@@ -8,10 +8,10 @@ use clap::Args;
 use serde_json::Value;
 
 use twitch::eventsub::catalog::{self, SubscriptionSpec, condition_key};
-use twitch_mock::payloads;
+use twitch_testkit::payloads;
 
-use crate::config::Settings;
-use crate::storage::Db;
+use sev::config::Settings;
+use sev::storage::Db;
 
 /// The Twitch CLI's short names, for muscle memory.
 const ALIASES: &[(&str, &str)] = &[
@@ -119,13 +119,13 @@ fn spec_for(event: &str, version: Option<&str>, raid_direction: &str) -> Result<
         })
 }
 
-fn broadcaster_profile(broadcaster: &str) -> twitch_mock::UserProfile {
+fn broadcaster_profile(broadcaster: &str) -> twitch_testkit::people::UserProfile {
     if !broadcaster.is_empty() && broadcaster.chars().all(|c| c.is_ascii_digit()) {
-        let mut p = twitch_mock::profile_for("testbroadcaster", "http://localhost");
+        let mut p = twitch_testkit::people::profile_for("testbroadcaster", "http://localhost");
         p.id = broadcaster.to_string();
         p
     } else {
-        twitch_mock::profile_for(&broadcaster.to_ascii_lowercase(), "http://localhost")
+        twitch_testkit::people::profile_for(&broadcaster.to_ascii_lowercase(), "http://localhost")
     }
 }
 
@@ -133,7 +133,7 @@ fn broadcaster_profile(broadcaster: &str) -> twitch_mock::UserProfile {
 async fn known_subscription(settings: &Settings, spec: &SubscriptionSpec, condition: &Value) -> Option<String> {
     let db = Db::open(&settings.database_url, 1).await.ok()?;
     let cond = condition_key(condition);
-    let key = crate::storage::SubKey { kind: spec.kind, version: spec.version, condition_key: &cond };
+    let key = sev::storage::SubKey { kind: spec.kind, version: spec.version, condition_key: &cond };
     db.subscription_by_key(key).await.ok()??.twitch_id
 }
 
@@ -208,7 +208,7 @@ fn with_user_name(mut event: Value, name: &str, raid_into: bool) -> Value {
     event
 }
 
-/// The secret sev signs with: the setting, or the one demo mode generated and stored. `sev load` uses it too.
+/// The secret sev signs with: the setting, or the one demo mode generated and stored. `sev-tools load` uses it too.
 pub async fn sev_secret(settings: &Settings) -> Result<String, String> {
     if let Some(secret) = &settings.eventsub_secret {
         return Ok(secret.expose().to_string());
@@ -222,8 +222,7 @@ pub async fn sev_secret(settings: &Settings) -> Result<String, String> {
 
 /// Sends the messages; true when every one was answered 2xx.
 pub async fn trigger(settings: &Settings, args: &TriggerArgs) -> Result<bool, String> {
-    let forward_address =
-        args.forward_address.clone().unwrap_or_else(|| settings.public(crate::eventsub::CALLBACK_PATH));
+    let forward_address = args.forward_address.clone().unwrap_or_else(|| settings.callback());
     let secret = match &args.secret {
         Some(s) => s.clone(),
         None => sev_secret(settings).await?,
