@@ -115,7 +115,7 @@ impl ServerBackend {
             .await
             .map_err(internal)?
             .into_iter()
-            .find(|r| r.status == subscriptions::QUOTA_EXCEEDED || r.status == subscriptions::RATE_LIMITED)
+            .find(|r| r.status.is_quota_problem())
             .and_then(|r| r.last_error);
         let (live, live_changed_at_ms) = db.live_state(&id).await.map_err(internal)?;
         Ok(Some(StreamerPageData {

@@ -11,7 +11,7 @@ use twitch::eventsub::Envelope;
 use crate::bus::Confirmation;
 use crate::metrics::WebhookOutcome;
 use crate::state::AppState;
-use crate::storage::{NewEvent, StorageError, Stored, now, now_ms};
+use crate::storage::{NewEvent, StorageError, Stored, SubscriptionStatus, now, now_ms};
 use crate::subscriptions;
 
 /// The key that catches the same logical event arriving twice under different message ids. Twitch has been seen
@@ -30,18 +30,6 @@ pub fn dedupe_key(kind: &str, event: &Value) -> Option<String> {
 /// Two stream.offline events this close in time, with no stream.online between them, are one offline sent twice.
 /// The repeats seen come seconds apart; a real second stream ends minutes after the first at the very least.
 pub const OFFLINE_REPEAT_WINDOW_MS: i64 = 2 * 60 * 1000;
-
-/// The statuses a revocation leaves on a subscription: Twitch's reasons, and `revoked` when it gave none. Twitch
-/// may still have notifications of a revoked subscription in flight.
-const REVOKED: [&str; 7] = [
-    "revoked",
-    "authorization_revoked",
-    "user_removed",
-    "notification_failures_exceeded",
-    "version_removed",
-    "moderator_removed",
-    "beta_maintenance",
-];
 
 /// Handles a notification once per message id.
 ///
@@ -64,13 +52,13 @@ pub async fn notification(
         tracing::info!(subscription = %sub.id, kind = %sub.kind, "notification for an unknown subscription ignored");
         return Ok(WebhookOutcome::UnknownSubscription);
     };
-    if REVOKED.contains(&row.status.as_str()) {
+    if row.status.is_revoked() {
         // Twitch revoked it: a late notification must not bring it back to life. Acknowledged, nothing stored.
         tracing::info!(subscription = %sub.id, status = %row.status, "notification for a revoked subscription ignored");
         return Ok(WebhookOutcome::Revoked);
     }
-    if row.status != "enabled" {
-        app.db.subscription_status(&sub.id, "enabled", now()).await?;
+    if row.status != SubscriptionStatus::Enabled {
+        app.db.subscription_status(&sub.id, &SubscriptionStatus::Enabled, now()).await?;
     }
     let event = envelope.event.clone().unwrap_or(Value::Null);
     let Some(streamer_id) = row.streamer_id else {
@@ -170,9 +158,13 @@ pub async fn revocation(app: &AppState, message_id: &str, envelope: &Envelope) -
         return Ok(WebhookOutcome::Duplicate);
     }
     let sub = &envelope.subscription;
-    let status = if sub.status.is_empty() { "revoked" } else { sub.status.as_str() };
-    tracing::warn!(subscription = %sub.id, kind = %sub.kind, status, "Twitch revoked a subscription");
-    let row = match app.db.subscription_status(&sub.id, status, now()).await {
+    // Twitch always gives a reason; `revoked` stands in should one ever be missing.
+    let status = match sub.status.as_str() {
+        "" => SubscriptionStatus::Revoked,
+        given => SubscriptionStatus::from(given),
+    };
+    tracing::warn!(subscription = %sub.id, kind = %sub.kind, %status, "Twitch revoked a subscription");
+    let row = match app.db.subscription_status(&sub.id, &status, now()).await {
         Ok(row) => row,
         Err(e) => {
             forget(app, message_id).await;

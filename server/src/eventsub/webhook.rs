@@ -15,7 +15,7 @@ use super::rejection::WebhookRejection;
 use super::{MAX_AGE_MS, MAX_SKEW_MS, ingest};
 use crate::metrics::WebhookOutcome;
 use crate::state::AppState;
-use crate::storage::{LIVE_STATUSES, SubKey, now, now_ms};
+use crate::storage::{SubKey, SubscriptionStatus, now, now_ms};
 
 /// Counts a refusal, then answers it.
 fn refused(app: &AppState, rejection: WebhookRejection) -> Response {
@@ -129,8 +129,7 @@ async fn answer_challenge(app: &AppState, envelope: &Envelope) -> Result<Respons
             return Err(WebhookRejection::StorageUnavailable);
         }
     };
-    let expected = row
-        .filter(|r| LIVE_STATUSES.contains(&r.status.as_str()) && r.twitch_id.as_deref().is_none_or(|id| id == sub.id));
+    let expected = row.filter(|r| r.status.is_active() && r.twitch_id.as_deref().is_none_or(|id| id == sub.id));
     let Some(row) = expected else {
         tracing::warn!(kind = %sub.kind, condition = %cond, "challenge refused: sev did not ask for this subscription");
         return Err(WebhookRejection::NotOurs);
@@ -138,7 +137,7 @@ async fn answer_challenge(app: &AppState, envelope: &Envelope) -> Result<Respons
     if row.twitch_id.is_none() {
         // The challenge can overtake the answer to the create request.
         if let Err(e) =
-            app.db.subscription_created(key, &sub.id, "webhook_callback_verification_pending", sub.cost, now()).await
+            app.db.subscription_created(key, &sub.id, &SubscriptionStatus::VerificationPending, sub.cost, now()).await
         {
             tracing::error!(error = %e, "cannot record a subscription");
         }

@@ -1,4 +1,5 @@
 use super::db::{Db, StorageError};
+use super::status::SubscriptionStatus;
 
 /// A subscription sev keeps, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -10,7 +11,7 @@ pub struct SubscriptionRow {
     pub version: String,
     pub condition_key: String,
     pub condition: String,
-    pub status: String,
+    pub status: SubscriptionStatus,
     pub cost: i64,
     pub last_error: Option<String>,
     pub updated_at: i64,
@@ -24,9 +25,6 @@ pub struct SubKey<'a> {
     pub version: &'a str,
     pub condition_key: &'a str,
 }
-
-/// Statuses under which a subscription is alive or about to be: it must not be created again.
-pub const LIVE_STATUSES: [&str; 3] = ["requesting", "webhook_callback_verification_pending", "enabled"];
 
 impl Db {
     /// Claims the right to create a subscription: inserts it as `requesting`, or takes over a dead row (failed,
@@ -117,10 +115,11 @@ impl Db {
         &self,
         key: SubKey<'_>,
         twitch_id: &str,
-        status: &str,
+        status: &SubscriptionStatus,
         cost: i64,
         now: i64,
     ) -> Result<(), StorageError> {
+        let status = status.as_str();
         let SubKey { kind, version, condition_key } = key;
         // A Twitch id can only belong to one row; an adopted id may sit on an older row. Both statements run in
         // one transaction, so the unique twitch_id never sees two holders.
@@ -185,10 +184,11 @@ impl Db {
     pub async fn subscription_failed(
         &self,
         key: SubKey<'_>,
-        status: &str,
+        status: &SubscriptionStatus,
         error: &str,
         now: i64,
     ) -> Result<(), StorageError> {
+        let status = status.as_str();
         let SubKey { kind, version, condition_key } = key;
         per_db!(self, |p|
             sqlite: sqlx::query!(
@@ -225,9 +225,10 @@ impl Db {
     pub async fn subscription_status(
         &self,
         twitch_id: &str,
-        status: &str,
+        status: &SubscriptionStatus,
         now: i64,
     ) -> Result<Option<SubscriptionRow>, StorageError> {
+        let status = status.as_str();
         per_db!(self, |p|
             sqlite: sqlx::query!(
                 "UPDATE eventsub_subscriptions SET status = ?, updated_at = ? WHERE twitch_id = ?",

@@ -4,9 +4,8 @@ use twitch::TwitchError;
 use twitch::eventsub::catalog::{STREAMER_SUBSCRIPTIONS, SubscriptionSpec, condition_key};
 use twitch::eventsub::subscriptions::NewSubscription;
 
-use super::status::{CREATE_FAILED, NOT_AUTHORIZED, QUOTA_EXCEEDED, RATE_LIMITED};
 use crate::state::AppState;
-use crate::storage::{StorageError, SubKey, now};
+use crate::storage::{StorageError, SubKey, SubscriptionStatus, now};
 
 /// How a create went.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,10 +48,11 @@ pub async fn create(
     match result {
         Ok(page) => {
             let Some(sub) = page.data.first() else {
-                db.subscription_failed(key, CREATE_FAILED, "empty answer", now()).await?;
+                db.subscription_failed(key, &SubscriptionStatus::CreateFailed, "empty answer", now()).await?;
                 return Ok(Outcome::Failed("Twitch's answer named no subscription".into()));
             };
-            db.subscription_created(key, &sub.id, &sub.status, sub.cost, now()).await?;
+            db.subscription_created(key, &sub.id, &SubscriptionStatus::from(sub.status.as_str()), sub.cost, now())
+                .await?;
             tracing::info!(kind = spec.kind, condition = %cond, cost = sub.cost, total_cost = page.total_cost,
                 max_total_cost = page.max_total_cost, "created an EventSub subscription");
             Ok(Outcome::Created)
@@ -61,24 +61,24 @@ pub async fn create(
         Err(TwitchError::RateLimited { bucket_empty: true, .. }) => {
             let message = "Twitch asked sev to slow down, so some events of this streamer start a few minutes late.";
             tracing::warn!(kind = spec.kind, condition = %cond, "Helix rate limit reached; retried at the next reconcile");
-            db.subscription_failed(key, RATE_LIMITED, message, now()).await?;
+            db.subscription_failed(key, &SubscriptionStatus::RateLimited, message, now()).await?;
             Ok(Outcome::QuotaExceeded(message.into()))
         }
         Err(TwitchError::RateLimited { .. }) => {
             let message = "Twitch's subscription limit for sev is reached, so some events of this streamer cannot \
                            be received right now. The operator has been told.";
             tracing::warn!(kind = spec.kind, condition = %cond, "EventSub quota reached (max_total_cost or too many of one type and condition)");
-            db.subscription_failed(key, QUOTA_EXCEEDED, message, now()).await?;
+            db.subscription_failed(key, &SubscriptionStatus::QuotaExceeded, message, now()).await?;
             Ok(Outcome::QuotaExceeded(message.into()))
         }
         Err(TwitchError::Rejected { status: 403, message }) => {
             tracing::info!(kind = spec.kind, condition = %cond, "EventSub subscription not authorized");
-            db.subscription_failed(key, NOT_AUTHORIZED, &message, now()).await?;
+            db.subscription_failed(key, &SubscriptionStatus::NotAuthorized, &message, now()).await?;
             Ok(Outcome::NotAuthorized)
         }
         Err(e) => {
             tracing::warn!(error = %e, kind = spec.kind, condition = %cond, "cannot create an EventSub subscription");
-            db.subscription_failed(key, CREATE_FAILED, &e.to_string(), now()).await?;
+            db.subscription_failed(key, &SubscriptionStatus::CreateFailed, &e.to_string(), now()).await?;
             Ok(Outcome::Failed(e.to_string()))
         }
     }
@@ -93,18 +93,20 @@ async fn adopt(app: &AppState, key: SubKey<'_>, callback: &str) -> Result<Outcom
                 && s.version == key.version
                 && condition_key(&s.condition) == key.condition_key
                 && s.transport.callback.as_deref() == Some(callback)
-                && matches!(s.status.as_str(), "enabled" | "webhook_callback_verification_pending")
+                && SubscriptionStatus::from(s.status.as_str()).is_at_twitch()
         })
     });
     match found {
         Some(sub) => {
-            app.db.subscription_created(key, &sub.id, &sub.status, sub.cost, now()).await?;
+            app.db
+                .subscription_created(key, &sub.id, &SubscriptionStatus::from(sub.status.as_str()), sub.cost, now())
+                .await?;
             tracing::info!(kind = key.kind, condition = key.condition_key, "adopted an existing EventSub subscription");
             Ok(Outcome::Adopted)
         }
         None => {
             let why = "Twitch says it exists but does not list it";
-            app.db.subscription_failed(key, CREATE_FAILED, why, now()).await?;
+            app.db.subscription_failed(key, &SubscriptionStatus::CreateFailed, why, now()).await?;
             Ok(Outcome::Failed(why.into()))
         }
     }

@@ -10,7 +10,6 @@
 mod at_twitch;
 mod create;
 mod reconcile;
-mod status;
 
 use std::time::Duration;
 
@@ -19,13 +18,12 @@ use twitch::eventsub::catalog;
 use crate::lease::{Leased, run_leased};
 use crate::metrics::BackgroundLoop;
 use crate::state::AppState;
-use crate::storage::{StorageError, SubscriptionRow, now};
+use crate::storage::{StorageError, SubscriptionRow, SubscriptionStatus, now};
 
 use at_twitch::delete_at_twitch;
 
 pub use create::{Outcome, wanted_for};
 pub use reconcile::{ReconcileError, Report, reconcile};
-pub use status::{CREATE_FAILED, NOT_AUTHORIZED, QUOTA_EXCEEDED, RATE_LIMITED};
 
 /// What creating a streamer's set came to.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -101,10 +99,12 @@ pub async fn drop_subscriptions(
 /// What to do once Twitch revoked a subscription.
 pub async fn after_revocation(app: &AppState, row: SubscriptionRow) {
     let needs_auth = catalog::find(&row.kind, &row.version).is_some_and(|s| s.needs_authorization());
-    match (row.status.as_str(), row.streamer_id.as_deref()) {
-        ("authorization_revoked", Some(streamer)) if needs_auth => channel_disconnected(app, streamer).await,
+    match (&row.status, row.streamer_id.as_deref()) {
+        (SubscriptionStatus::AuthorizationRevoked, Some(streamer)) if needs_auth => {
+            channel_disconnected(app, streamer).await
+        }
         // The streamer's account is gone, or the type was retired: nothing to re-create.
-        ("user_removed" | "version_removed", _) => {
+        (SubscriptionStatus::UserRemoved | SubscriptionStatus::VersionRemoved, _) => {
             tracing::warn!(kind = %row.kind, status = %row.status, "subscription will not be re-created");
         }
         // Delivery failures or maintenance: sev can take events again, so ask for the subscription again.

@@ -9,7 +9,7 @@ use twitch::eventsub::catalog::{self, SubscriptionSpec, condition_key};
 use super::at_twitch::{delete_at_twitch, list_all};
 use super::create::{Outcome, create, wanted_for};
 use crate::state::AppState;
-use crate::storage::{LIVE_STATUSES, StorageError, SubKey, SubscriptionRow, now};
+use crate::storage::{StorageError, SubKey, SubscriptionRow, SubscriptionStatus, now};
 
 /// What one reconcile did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -63,8 +63,8 @@ fn key_of(s: &Subscription) -> Key {
     (s.kind.clone(), s.version.clone(), condition_key(&s.condition))
 }
 
-fn is_live(status: &str) -> bool {
-    matches!(status, "enabled" | "webhook_callback_verification_pending")
+fn is_at_twitch(status: &str) -> bool {
+    SubscriptionStatus::from(status).is_at_twitch()
 }
 
 /// Why a reconcile pass stopped: Twitch's list could not be read, or storage failed. Kept apart so a log or a
@@ -100,18 +100,26 @@ pub async fn reconcile(app: &AppState) -> Result<Report, ReconcileError> {
     let mut alive: HashSet<Key> = HashSet::new();
     for sub in &listed {
         let key = key_of(sub);
-        let keep = wanted.contains_key(&key) && is_live(&sub.status) && !alive.contains(&key);
+        let keep = wanted.contains_key(&key) && is_at_twitch(&sub.status) && !alive.contains(&key);
         if keep {
             alive.insert(key.clone());
             let row = rows.get(&key);
-            if row.is_none_or(|r| r.twitch_id.as_deref() != Some(sub.id.as_str()) || r.status != sub.status) {
+            if row.is_none_or(|r| r.twitch_id.as_deref() != Some(sub.id.as_str()) || r.status.as_str() != sub.status) {
                 let w = &wanted[&key];
                 // Record (adopt) it: claim a row if there is none, then store Twitch's id and status.
                 if row.is_none() {
                     let condition = w.spec.condition(&w.user_id).to_string();
                     let _ = app.db.claim_subscription(w.streamer_id.as_deref(), sub_key(&key), &condition, now()).await;
                 }
-                app.db.subscription_created(sub_key(&key), &sub.id, &sub.status, sub.cost, now()).await?;
+                app.db
+                    .subscription_created(
+                        sub_key(&key),
+                        &sub.id,
+                        &SubscriptionStatus::from(sub.status.as_str()),
+                        sub.cost,
+                        now(),
+                    )
+                    .await?;
             }
             report.kept += 1;
             continue;
@@ -134,16 +142,18 @@ pub async fn reconcile(app: &AppState) -> Result<Report, ReconcileError> {
         }
         let existed = rows.get(key);
         if let Some(row) = existed {
-            let fresh_request = row.status == "requesting" && row.updated_at > now() - 60;
+            let fresh_request = row.status == SubscriptionStatus::Requesting && row.updated_at > now() - 60;
             // A row changed since Twitch's list was read may be a subscription created meanwhile: the list cannot
             // tell, so it is left for the next pass rather than taken for missing.
             let newer_than_list = row.updated_at >= listed_at;
             if fresh_request || newer_than_list {
                 continue;
             }
-            if LIVE_STATUSES.contains(&row.status.as_str()) {
+            if row.status.is_active() {
                 // Storage thinks it is alive but Twitch does not have it.
-                app.db.subscription_failed(sub_key(key), "missing", "not in Twitch's list", now()).await?;
+                app.db
+                    .subscription_failed(sub_key(key), &SubscriptionStatus::Missing, "not in Twitch's list", now())
+                    .await?;
             }
         }
         match create(app, w.spec, &w.user_id, w.streamer_id.as_deref()).await? {
