@@ -9,7 +9,7 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod backend;
 pub mod events;
-pub mod live;
+pub mod feed;
 pub mod login;
 pub mod models;
 mod pages;

@@ -16,10 +16,10 @@ pub struct StreamerProfile {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StreamerPageData {
     pub profile: StreamerProfile,
-    pub live: bool,
+    pub online: bool,
     /// The event time (Unix ms) of the stream.online/offline that set `live`, so the page lets only a newer one
     /// change the badge: Twitch may deliver an offline before its online.
-    pub live_changed_at_ms: i64,
+    pub online_changed_at_ms: i64,
     /// The streamer granted sev the broadcaster scopes, so their private events show too.
     pub connected: bool,
     /// Why sev cannot listen to everything right now (e.g. Twitch's subscription limit), for viewers.

@@ -21,7 +21,7 @@ async function readyAfter(page, navigate) {
   const handle = await page.waitForFunction(
     () =>
       document.documentElement.dataset.hydrated === "true" &&
-      document.querySelector(".feed-status")?.dataset.state === "live"
+      document.querySelector(".feed-status")?.dataset.state === "open"
         ? performance.now()
         : null,
     null,

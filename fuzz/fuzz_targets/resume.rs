@@ -5,8 +5,8 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|query: &str| {
-    if let Ok(Some(after)) = app::live::resume_after(query) {
+    if let Ok(Some(after)) = app::feed::resume_after(query) {
         // What parses must say the same when written back.
-        assert_eq!(app::live::resume_after(&format!("after={after}")), Ok(Some(after)));
+        assert_eq!(app::feed::resume_after(&format!("after={after}")), Ok(Some(after)));
     }
 });

@@ -67,7 +67,7 @@ fn store_with(c: &mut Criterion, name: &str, durability: Durability) {
                 received_at_ms: 1_700_000_000_000,
                 dedupe_key: None,
                 payload: &payload,
-                live: None,
+                online: None,
                 offline_repeat_window_ms: None,
             };
             let stored = runtime.block_on(db.store_event(&event, 500)).unwrap();

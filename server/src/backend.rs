@@ -117,15 +117,15 @@ impl ServerBackend {
             .into_iter()
             .find(|r| r.status.is_quota_problem())
             .and_then(|r| r.last_error);
-        let (live, live_changed_at_ms) = db.live_state(&id).await.map_err(internal)?;
+        let (online, online_changed_at_ms) = db.online_state(&id).await.map_err(internal)?;
         Ok(Some(StreamerPageData {
-            live,
-            live_changed_at_ms,
+            online,
+            online_changed_at_ms,
             connected: db.channel_scopes(&id).await.map_err(internal)?.is_some(),
             problem,
             viewer_is_streamer: viewer.is_some_and(|v| v.twitch_id == id),
             demo: self.app.settings.is_demo(),
-            events: db.recent_events(&id, app::live::FEED_LENGTH as i64).await.map_err(internal)?,
+            events: db.recent_events(&id, app::feed::FEED_LENGTH as i64).await.map_err(internal)?,
             embed_parents: self.app.settings.embed_parents.clone(),
             now_ms: crate::storage::now_ms(),
             profile,

@@ -65,7 +65,7 @@ async fn metrics(
             .await
             .unwrap_or_default();
     let gauges = Gauges {
-        open_websockets: app.connections.total(),
+        open_websockets: app.sockets.total(),
         catchups: app.bus.local().catchups(),
         bus_dropped: app.bus.dropped(),
         subscriptions_by_status,

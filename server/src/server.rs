@@ -109,7 +109,7 @@ pub async fn start(
     #[cfg(feature = "demo")]
     let mut demo = None;
     let (endpoints, client_id, client_secret) = match &settings.twitch {
-        TwitchMode::Live(live) => {
+        TwitchMode::Real(live) => {
             let oauth = live.oauth_url.as_str().trim_end_matches('/').to_string();
             let endpoints = Endpoints {
                 authorize_url: format!("{oauth}/authorize"),
@@ -142,7 +142,7 @@ pub async fn start(
         .hash_files(settings.hashed_assets)
         .build();
 
-    let connections = crate::feed::ConnectionLimits::new(settings.ws_max_per_address, settings.ws_max_open);
+    let sockets = crate::feed::SocketLimits::new(settings.ws_max_per_address, settings.ws_max_open);
     let rate_limits = crate::rate_limit::RateLimits::new(settings.rate_budgets);
     let instance_id: Arc<str> = random_token().into();
     let bus: Arc<dyn crate::bus::EventBus> = match &settings.redis_url {
@@ -151,7 +151,7 @@ pub async fn start(
     };
     let (going_away_tx, going_away) = tokio::sync::watch::channel(false);
     let state = AppState {
-        connections,
+        sockets,
         rate_limits,
         metrics: Arc::default(),
         instance_id,

@@ -28,7 +28,7 @@ pub struct AppState {
     pub keys: Arc<Keys>,
     pub bus: Arc<dyn EventBus>,
     /// Open feed sockets per client address.
-    pub connections: crate::feed::limits::ConnectionLimits,
+    pub sockets: crate::feed::limits::SocketLimits,
     pub rate_limits: crate::rate_limit::limiter::RateLimits,
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Names this instance in leases shared with other instances.

@@ -327,7 +327,7 @@ async fn favorite_floods_are_limited() {
 /// The status a feed handshake from `client` (named in X-Forwarded-For) got: 101 when it opened.
 async fn feed_status(sev: &Process, streamer_id: &str, client: &str) -> (u16, Option<common::feed::Socket>) {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let url = format!("{}{}", sev.base.replace("http://", "ws://"), app::live::socket_path(streamer_id, Some(0)));
+    let url = format!("{}{}", sev.base.replace("http://", "ws://"), app::feed::socket_path(streamer_id, Some(0)));
     let mut request = url.into_client_request().unwrap();
     request.headers_mut().insert("origin", sev.base.parse().unwrap());
     request.headers_mut().insert("x-forwarded-for", client.parse().unwrap());

@@ -14,7 +14,7 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use app::events::{Event, FeedEvent};
-use app::live::{ServerMessage, socket_path};
+use app::feed::{ServerMessage, socket_path};
 use common::{Options, TestApp};
 use twitch_mock::{payloads, user_id_for};
 
@@ -197,7 +197,7 @@ async fn after_a_long_absence_the_catch_up_is_the_newest_ten_not_the_oldest_miss
     let ServerMessage::Catchup { events } = next_message(&mut feed).await else { panic!("a catch-up comes first") };
     assert_eq!(ids(&events), stored[141..], "the ten newest, oldest first");
     let mut page = Vec::new();
-    app::live::merge(&mut page, events);
+    app::feed::merge(&mut page, events);
     assert_eq!(page.first().map(|e| e.id), stored.last().copied(), "the page shows the real latest event");
     assert_quiet(&mut feed).await;
 }

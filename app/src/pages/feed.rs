@@ -3,29 +3,29 @@ use leptos::prelude::*;
 use super::time_text;
 use crate::events::{EventCategory, FeedEvent};
 
-/// The state of the live connection, shown next to the feed.
+/// The state of the feed socket, shown next to the feed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-pub enum Connection {
+pub enum SocketState {
     /// Server-rendered, before the WASM runs (or without JavaScript): nothing to say.
     Static,
     Connecting,
-    Live,
+    Open,
     Reconnecting,
 }
 
-impl Connection {
+impl SocketState {
     fn text(self) -> &'static str {
         match self {
-            Connection::Static => "",
-            Connection::Connecting => "connecting…",
-            Connection::Live => "live",
-            Connection::Reconnecting => "reconnecting…",
+            SocketState::Static => "",
+            SocketState::Connecting => "connecting…",
+            SocketState::Open => "live",
+            SocketState::Reconnecting => "reconnecting…",
         }
     }
 }
 
-/// The signals the live connection updates.
+/// The signals the feed socket updates.
 #[derive(Clone, Copy)]
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 pub struct FeedView {
@@ -33,11 +33,11 @@ pub struct FeedView {
     pub items: RwSignal<Vec<FeedEvent>>,
     /// Ids that just arrived, highlighted for a moment.
     pub fresh: RwSignal<Vec<i64>>,
-    pub connection: RwSignal<Connection>,
-    /// Whether the streamer is live, for the badge at the top of the page.
-    pub live: RwSignal<bool>,
-    /// The event time of the online/offline that set `live`: an older one arriving late changes nothing.
-    pub live_changed: RwSignal<i64>,
+    pub socket: RwSignal<SocketState>,
+    /// Whether the streamer's stream is online, for the badge at the top of the page.
+    pub online: RwSignal<bool>,
+    /// The event time of the online/offline that set `online`: an older one arriving late changes nothing.
+    pub online_changed: RwSignal<i64>,
 }
 
 /// The feed: server-rendered from storage so it is right on first paint, then kept live over a WebSocket.
@@ -48,12 +48,12 @@ pub fn Feed(
     events: Vec<FeedEvent>,
     connected: bool,
     now_ms: i64,
-    live: RwSignal<bool>,
-    live_changed: RwSignal<i64>,
+    online: RwSignal<bool>,
+    online_changed: RwSignal<i64>,
 ) -> impl IntoView {
     let items = RwSignal::new(events);
     let fresh = RwSignal::new(Vec::<i64>::new());
-    let connection = RwSignal::new(Connection::Static);
+    let socket = RwSignal::new(SocketState::Static);
     let now = RwSignal::new(now_ms);
 
     #[cfg(feature = "hydrate")]
@@ -63,14 +63,14 @@ pub fn Feed(
             if ran.is_none() {
                 super::feed_socket::start(
                     streamer_id.clone(),
-                    FeedView { items, fresh, connection, live, live_changed },
+                    FeedView { items, fresh, socket, online, online_changed },
                     now,
                 );
             }
         });
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (&streamer_id, live, live_changed);
+    let _ = (&streamer_id, online, online_changed);
 
     let empty_text = format!(
         "Nothing yet. {streamer_name}'s events appear here the moment they happen: going live, new titles and raids{}",
@@ -88,9 +88,9 @@ pub fn Feed(
                 <p
                     class="feed-status"
                     role="status"
-                    data-state=move || format!("{:?}", connection.get()).to_lowercase()
+                    data-state=move || format!("{:?}", socket.get()).to_lowercase()
                 >
-                    {move || connection.get().text()}
+                    {move || socket.get().text()}
                 </p>
             </div>
             <Show when=move || items.with(Vec::is_empty)>

@@ -14,9 +14,9 @@ use gloo_net::websocket::{Message, WebSocketError};
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 
-use super::feed::{Connection, FeedView};
+use super::feed::{FeedView, SocketState};
 use crate::events::{Event, FeedEvent};
-use crate::live::{ServerMessage, merge, socket_path};
+use crate::feed::{ServerMessage, merge, socket_path};
 
 const FIRST_DELAY_MS: f64 = 500.0;
 const MAX_DELAY_MS: f64 = 15_000.0;
@@ -37,7 +37,7 @@ fn socket_url(path: &str) -> Option<String> {
     Some(format!("{scheme}://{}{path}", location.host().ok()?))
 }
 
-/// Starts the connection loop and the clock that keeps relative times current, and stops both when the current
+/// Starts the socket loop and the clock that keeps relative times current, and stops both when the current
 /// owner (the feed) is cleaned up.
 pub fn start(streamer_id: String, view: FeedView, now: RwSignal<i64>) {
     now.set(js_sys::Date::now() as i64);
@@ -58,16 +58,16 @@ pub fn start(streamer_id: String, view: FeedView, now: RwSignal<i64>) {
 
 /// Shows events that arrived: adds the new ones, highlights them for a moment, and follows going live or offline
 /// by event time, so an offline that overtook its online still leaves the badge on "Offline".
-fn apply(events: Vec<FeedEvent>, FeedView { items, fresh, live, live_changed, .. }: FeedView) {
+fn apply(events: Vec<FeedEvent>, FeedView { items, fresh, online, online_changed, .. }: FeedView) {
     for e in &events {
-        let now_live = match e.event {
+        let now_online = match e.event {
             Event::StreamOnline { .. } => true,
             Event::StreamOffline => false,
             _ => continue,
         };
-        if e.occurred_at_ms >= live_changed.get_untracked() {
-            live_changed.set(e.occurred_at_ms);
-            live.set(now_live);
+        if e.occurred_at_ms >= online_changed.get_untracked() {
+            online_changed.set(e.occurred_at_ms);
+            online.set(now_online);
         }
     }
     let mut added = Vec::new();
@@ -85,11 +85,11 @@ fn apply(events: Vec<FeedEvent>, FeedView { items, fresh, live, live_changed, ..
 /// Keeps the feed connected until `stopped` resolves (the feed left the page), then closes the socket, by
 /// dropping it, and returns before touching any signal again.
 async fn run(streamer_id: String, view: FeedView, mut stopped: oneshot::Receiver<()>) {
-    let FeedView { items, connection, .. } = view;
+    let FeedView { items, socket: state, .. } = view;
     let mut failures: i32 = 0;
     let mut going_away = false;
     loop {
-        connection.set(if failures == 0 { Connection::Connecting } else { Connection::Reconnecting });
+        state.set(if failures == 0 { SocketState::Connecting } else { SocketState::Reconnecting });
         let after = items.with_untracked(|list| list.first().map_or(0, |e| e.id));
         let url = socket_url(&socket_path(&streamer_id, Some(after)));
         if let Some(Ok(mut socket)) = url.map(|u| WebSocket::open(&u)) {
@@ -109,7 +109,7 @@ async fn run(streamer_id: String, view: FeedView, mut stopped: oneshot::Receiver
                     _ => break,
                 };
                 let Ok(parsed) = serde_json::from_str::<ServerMessage>(&text) else { continue };
-                connection.set(Connection::Live);
+                state.set(SocketState::Open);
                 failures = 0;
                 match parsed {
                     ServerMessage::Catchup { events } => apply(events, view),
@@ -117,7 +117,7 @@ async fn run(streamer_id: String, view: FeedView, mut stopped: oneshot::Receiver
                 }
             }
         }
-        connection.set(Connection::Reconnecting);
+        state.set(SocketState::Reconnecting);
         failures = failures.saturating_add(1);
         let delay = if std::mem::take(&mut going_away) {
             // Another instance can take the page at once; only the spread keeps the fleet out of lockstep.

@@ -47,8 +47,8 @@ pub fn StreamerPage() -> impl IntoView {
 fn Streamer(data: StreamerPageData) -> impl IntoView {
     let StreamerPageData {
         profile,
-        live,
-        live_changed_at_ms,
+        online,
+        online_changed_at_ms,
         connected,
         problem,
         events,
@@ -57,8 +57,8 @@ fn Streamer(data: StreamerPageData) -> impl IntoView {
         viewer_is_streamer,
         demo,
     } = data;
-    let live = RwSignal::new(live);
-    let live_changed = RwSignal::new(live_changed_at_ms);
+    let online = RwSignal::new(online);
+    let online_changed = RwSignal::new(online_changed_at_ms);
     let name = profile.display_name.clone();
     view! {
         <Title text=format!("{name} · sev") />
@@ -66,7 +66,7 @@ fn Streamer(data: StreamerPageData) -> impl IntoView {
             display_name=name.clone()
             login=profile.login.clone()
             image=profile.profile_image_url.clone()
-            live
+            online
         />
         {problem.map(|problem| view! { <p class="notice problem" role="alert">{problem}</p> })}
         <div class="streamer-layout">
@@ -77,8 +77,8 @@ fn Streamer(data: StreamerPageData) -> impl IntoView {
                 events
                 connected
                 now_ms
-                live
-                live_changed
+                online
+                online_changed
             />
         </div>
         <WhatYouSee name login=profile.login connected viewer_is_streamer demo />
@@ -86,9 +86,9 @@ fn Streamer(data: StreamerPageData) -> impl IntoView {
     .into_any()
 }
 
-/// Who the streamer is, and whether they are live right now (kept current by the feed).
+/// Who the streamer is, and whether their stream is online right now (kept current by the feed).
 #[component]
-fn StreamerHead(display_name: String, login: String, image: String, live: RwSignal<bool>) -> impl IntoView {
+fn StreamerHead(display_name: String, login: String, image: String, online: RwSignal<bool>) -> impl IntoView {
     view! {
         <section class="card streamer-head" aria-labelledby="streamer-name">
             <img class="avatar large" src=image alt="" width="72" height="72" />
@@ -97,10 +97,10 @@ fn StreamerHead(display_name: String, login: String, image: String, live: RwSign
                 <p class="muted">
                     "twitch.tv/" {login} " · "
                     <span
-                        class=move || if live.get() { "live-badge on" } else { "live-badge" }
+                        class=move || if online.get() { "live-badge on" } else { "live-badge" }
                         data-testid="live-state"
                     >
-                        {move || if live.get() { "Live" } else { "Offline" }}
+                        {move || if online.get() { "Live" } else { "Offline" }}
                     </span>
                 </p>
             </div>

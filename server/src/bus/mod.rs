@@ -14,7 +14,7 @@ use axum::extract::ws::Utf8Bytes;
 use tokio::sync::broadcast;
 
 use app::events::FeedEvent;
-use app::live::ServerMessage;
+use app::feed::ServerMessage;
 
 use recent::Recent;
 

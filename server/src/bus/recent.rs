@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use app::events::FeedEvent;
-use app::live::FEED_LENGTH;
+use app::feed::FEED_LENGTH;
 
 /// One streamer's newest events, by id.
 #[derive(Default)]

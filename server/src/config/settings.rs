@@ -76,7 +76,7 @@ pub enum TwitchMode {
     /// The built-in mock Twitch, served under `/mock-twitch`.
     Demo,
     /// A real Twitch application (or anything speaking Twitch's protocol at the given URLs).
-    Live(Box<TwitchApp>),
+    Real(Box<TwitchApp>),
 }
 
 /// A registered Twitch application and where its Twitch lives.

@@ -173,14 +173,14 @@ impl RawConfig {
             (None, Some(_)) => {
                 return Err(invalid("TWITCH_CLIENT_ID", "is required when TWITCH_CLIENT_SECRET is set"));
             }
-            (Some(id), Some(secret)) => TwitchMode::Live(Box::new(TwitchApp {
+            (Some(id), Some(secret)) => TwitchMode::Real(Box::new(TwitchApp {
                 client_id: id.to_string(),
                 client_secret: Secret::new(secret),
                 oauth_url: http_url("TWITCH_OAUTH_URL", &self.twitch_oauth_url)?,
                 helix_url: http_url("TWITCH_HELIX_URL", &self.twitch_helix_url)?,
             })),
         };
-        let live = matches!(twitch, TwitchMode::Live(_));
+        let live = matches!(twitch, TwitchMode::Real(_));
 
         let eventsub_secret = match non_empty(&self.eventsub_secret) {
             Some(v) => Some(eventsub_secret(v)?),
@@ -451,7 +451,7 @@ mod tests {
 
     #[test]
     fn live_mode_requires_both_secrets() {
-        assert!(matches!(live().validate().unwrap().twitch, TwitchMode::Live(_)));
+        assert!(matches!(live().validate().unwrap().twitch, TwitchMode::Real(_)));
         assert_eq!(error_of(RawConfig { eventsub_secret: None, ..live() }).variable, "EVENTSUB_SECRET");
         assert_eq!(error_of(RawConfig { session_key: None, ..live() }).variable, "SESSION_KEY");
     }

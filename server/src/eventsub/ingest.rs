@@ -80,7 +80,7 @@ pub async fn notification(
     let received = now_ms();
     let occurred_at_ms = event_time_ms(&sub.kind, &event).unwrap_or(sent_at_ms);
     let payload = event.to_string();
-    let live = match sub.kind.as_str() {
+    let online = match sub.kind.as_str() {
         "stream.online" => Some(true),
         "stream.offline" => Some(false),
         _ => None,
@@ -97,7 +97,7 @@ pub async fn notification(
                 received_at_ms: received,
                 dedupe_key: dedupe_key(&sub.kind, &event),
                 payload: &payload,
-                live,
+                online,
                 offline_repeat_window_ms: (sub.kind == "stream.offline").then_some(OFFLINE_REPEAT_WINDOW_MS),
             },
             app.settings.event_retention,

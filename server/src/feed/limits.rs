@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 #[derive(Clone)]
-pub struct ConnectionLimits {
+pub struct SocketLimits {
     per_address: usize,
     most: usize,
     open: Arc<Mutex<HashMap<IpAddr, usize>>>,
@@ -25,13 +25,13 @@ pub enum Refusal {
 
 /// Held while a socket is open; releases its slot when dropped.
 pub struct Permit {
-    limits: ConnectionLimits,
+    limits: SocketLimits,
     address: IpAddr,
 }
 
-impl ConnectionLimits {
+impl SocketLimits {
     pub fn new(per_address: usize, most: usize) -> Self {
-        ConnectionLimits { per_address, most, open: Arc::default(), total: Arc::default() }
+        SocketLimits { per_address, most, open: Arc::default(), total: Arc::default() }
     }
 
     pub fn acquire(&self, address: IpAddr) -> Result<Permit, Refusal> {
@@ -73,7 +73,7 @@ mod tests {
 
     #[test]
     fn an_address_gets_at_most_its_share_and_slots_come_back() {
-        let limits = ConnectionLimits::new(2, 100);
+        let limits = SocketLimits::new(2, 100);
         let a: IpAddr = "10.0.0.1".parse().unwrap();
         let b: IpAddr = "10.0.0.2".parse().unwrap();
         let first = limits.acquire(a).unwrap();
@@ -87,7 +87,7 @@ mod tests {
 
     #[test]
     fn the_instance_holds_at_most_its_cap_from_everyone() {
-        let limits = ConnectionLimits::new(10, 3);
+        let limits = SocketLimits::new(10, 3);
         let held: Vec<_> = (1..=3).map(|i| limits.acquire(format!("10.0.0.{i}").parse().unwrap()).unwrap()).collect();
         assert_eq!(limits.acquire("10.0.0.9".parse().unwrap()).err(), Some(Refusal::Full));
         drop(held);

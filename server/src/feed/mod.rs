@@ -21,13 +21,13 @@ use http::{HeaderMap, StatusCode};
 use tokio::sync::broadcast::error::RecvError;
 
 use app::events::FeedEvent;
-use app::live::{FEED_LENGTH, ServerMessage};
+use app::feed::{FEED_LENGTH, ServerMessage};
 
 use crate::bus::BusMessage;
 use crate::state::AppState;
 use crate::storage::StorageError;
 
-pub use limits::{ConnectionLimits, Refusal};
+pub use limits::{Refusal, SocketLimits};
 
 /// How often the server pings; two silent intervals close the connection.
 const PING_EVERY: Duration = Duration::from_secs(20);
@@ -52,7 +52,7 @@ async fn upgrade(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
 ) -> Response {
-    let after = match app::live::resume_after(query.as_deref().unwrap_or_default()) {
+    let after = match app::feed::resume_after(query.as_deref().unwrap_or_default()) {
         Ok(after) => after,
         Err(why) => return (StatusCode::BAD_REQUEST, why).into_response(),
     };
@@ -65,7 +65,7 @@ async fn upgrade(
         return (StatusCode::BAD_REQUEST, "a streamer id is a Twitch user id: digits only").into_response();
     }
     // Before anything is held for it: a made-up id must cost one indexed lookup, not a channel on the bus.
-    match app.db.known_live_state(&streamer_id).await {
+    match app.db.known_online_state(&streamer_id).await {
         Ok(Some(_)) => {}
         Ok(None) => {
             return (StatusCode::NOT_FOUND, "sev does not know this streamer: open their page to look them up")
@@ -78,14 +78,14 @@ async fn upgrade(
         }
     }
     let client = crate::forwarded::client_address(peer, &headers, app.settings.trusted_proxy_hops);
-    let permit = match app.connections.acquire(client) {
+    let permit = match app.sockets.acquire(client) {
         Ok(permit) => permit,
         Err(Refusal::PerAddress) => {
             return (StatusCode::TOO_MANY_REQUESTS, "too many open feeds from this address; close some tabs")
                 .into_response();
         }
         Err(Refusal::Full) => {
-            tracing::warn!(open = app.connections.total(), "WebSocket refused: WS_MAX_OPEN feeds are open");
+            tracing::warn!(open = app.sockets.total(), "WebSocket refused: WS_MAX_OPEN feeds are open");
             let headers = [(http::header::RETRY_AFTER, "10")];
             return (
                 StatusCode::SERVICE_UNAVAILABLE,

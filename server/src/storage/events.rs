@@ -15,7 +15,7 @@ pub struct NewEvent<'a> {
     pub payload: &'a str,
     /// For stream.online and stream.offline: the live state the event sets, if it is newer (in event time) than
     /// the one that set it last.
-    pub live: Option<bool>,
+    pub online: Option<bool>,
     /// For stream.offline, which names no stream: the event repeats a stored offline less than this far from it
     /// in event time with no stream.online between the two (Twitch has sent one offline under two message ids).
     pub offline_repeat_window_ms: Option<i64>,
@@ -186,10 +186,10 @@ impl Db {
                 )
                 .execute(&mut *tx)
                 .await?;
-                if let Some(live) = e.live {
+                if let Some(online) = e.online {
                     sqlx::query!(
                         "UPDATE streamers SET is_live = ?, live_changed_at = ? WHERE twitch_id = ? AND live_changed_at <= ?",
-                        live,
+                        online,
                         e.occurred_at_ms,
                         e.streamer_id,
                         e.occurred_at_ms
@@ -267,10 +267,10 @@ impl Db {
                 )
                 .execute(&mut *tx)
                 .await?;
-                if let Some(live) = e.live {
+                if let Some(online) = e.online {
                     sqlx::query!(
                         "UPDATE streamers SET is_live = $1, live_changed_at = $2 WHERE twitch_id = $3 AND live_changed_at <= $2",
-                        live,
+                        online,
                         e.occurred_at_ms,
                         e.streamer_id
                     )
@@ -332,12 +332,12 @@ impl Db {
 
     /// Whether a streamer is live, as the latest stream.online/offline in event time said, and that event's time
     /// (Unix ms; 0 when none came yet), so a page can tell a late, older event from a newer one.
-    pub async fn live_state(&self, streamer_id: &str) -> Result<(bool, i64), StorageError> {
-        Ok(self.known_live_state(streamer_id).await?.unwrap_or((false, 0)))
+    pub async fn online_state(&self, streamer_id: &str) -> Result<(bool, i64), StorageError> {
+        Ok(self.known_online_state(streamer_id).await?.unwrap_or((false, 0)))
     }
 
     /// [`Db::live_state`], or `None` for a streamer sev does not know (nobody ever looked them up).
-    pub async fn known_live_state(&self, streamer_id: &str) -> Result<Option<(bool, i64)>, StorageError> {
+    pub async fn known_online_state(&self, streamer_id: &str) -> Result<Option<(bool, i64)>, StorageError> {
         Ok(per_db!(self, |p|
             sqlite: sqlx::query!("SELECT is_live, live_changed_at FROM streamers WHERE twitch_id = ?", streamer_id)
                 .fetch_optional(p)

@@ -8,7 +8,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use app::live::{ServerMessage, socket_path};
+use app::feed::{ServerMessage, socket_path};
 
 pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 

@@ -16,7 +16,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use app::events::Event;
-use app::live::{ServerMessage, socket_path};
+use app::feed::{ServerMessage, socket_path};
 
 use super::ledger::{self, Ledger};
 use super::{Plan, spread};

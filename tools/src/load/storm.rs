@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 use tokio_tungstenite::tungstenite::Message;
 
-use app::live::socket_path;
+use app::feed::socket_path;
 
 use super::clients::{connect, latency_histogram, ws_base};
 use super::report::{Latency, latency_of};
