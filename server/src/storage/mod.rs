@@ -30,6 +30,8 @@ mod sessions;
 mod status;
 mod streamers;
 mod subscriptions;
+#[cfg(test)]
+mod twins;
 mod users;
 
 pub use db::{Db, Durability, PoolSettings, StorageError, now, now_ms};
