@@ -5,15 +5,21 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// Wall-clock time plus an offset that tests can grow.
+/// Wall-clock time plus an offset that tests can grow; a test can also stop it.
 #[derive(Debug, Default)]
 pub(crate) struct Clock {
     offset: Duration,
+    stopped_at: Option<SystemTime>,
 }
 
 impl Clock {
     pub(crate) fn now(&self) -> SystemTime {
-        SystemTime::now() + self.offset
+        self.stopped_at.unwrap_or_else(SystemTime::now) + self.offset
+    }
+
+    /// Stops the clock where it is (it still moves by [`Clock::advance`]), or lets it run again.
+    pub(crate) fn stop(&mut self, stopped: bool) {
+        self.stopped_at = stopped.then(SystemTime::now);
     }
 
     pub(crate) fn advance(&mut self, by: Duration) {
@@ -44,6 +50,19 @@ mod tests {
         assert_eq!(seconds_left(now, now + Duration::from_secs(5)), Some(5));
         assert_eq!(seconds_left(now, now), None);
         assert_eq!(seconds_left(now, now - Duration::from_secs(1)), None);
+    }
+
+    #[test]
+    fn a_stopped_clock_moves_only_when_advanced() {
+        let mut clock = Clock::default();
+        clock.stop(true);
+        let at = clock.now();
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(clock.now(), at);
+        clock.advance(Duration::from_secs(1));
+        assert_eq!(clock.now(), at + Duration::from_secs(1));
+        clock.stop(false);
+        assert!(clock.now() > at + Duration::from_secs(1));
     }
 
     #[test]

@@ -160,6 +160,12 @@ impl MockTwitch {
         self.shared.lock().clock.advance(by);
     }
 
+    /// Test control: stops the mock's clock (it then moves only by [`MockTwitch::advance_clock`]), so nothing
+    /// expires or refills while a slow machine runs a test; `false` lets it run again.
+    pub fn stop_clock(&self, stopped: bool) {
+        self.shared.lock().clock.stop(stopped);
+    }
+
     /// Serve the router on the given listener address; returns the bound address (for tests).
     /// Spawns a tokio task that serves until the runtime shuts down.
     pub async fn serve(&self, addr: SocketAddr) -> std::io::Result<SocketAddr> {
