@@ -125,8 +125,9 @@ impl EventCategory {
 /// One parsed event: one variant per supported EventSub type, plus [`Event::Other`] for everything else.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Event {
-    /// `stream.online`; `stream_type` is `live`, `playlist`, `watch_party`, `premiere` or `rerun`.
-    StreamOnline { stream_type: String, started_at: Option<String> },
+    /// `stream.online`; `id` is the stream's (what tells a repeat from a new stream), `stream_type` is `live`,
+    /// `playlist`, `watch_party`, `premiere` or `rerun`.
+    StreamOnline { id: Option<String>, stream_type: String, started_at: Option<String> },
     /// `stream.offline`.
     StreamOffline,
     /// `channel.update` (v2, or v1 when it fits).
@@ -376,9 +377,26 @@ impl Event {
     }
 }
 
-/// The event's own time (Unix ms) if its payload carries one: `started_at` (online, hype train/poll/prediction
-/// begin, ad break, shoutouts), `followed_at`, `redeemed_at`, `locked_at`, `ended_at` (end events). `None` if
-/// the type has no such field (progress events only carry their start), or it is absent or unparseable.
+/// An EventSub `event` object, read once: the event, and its own time (Unix ms) if its payload carries one:
+/// `started_at` (online, hype train/poll/prediction begin, ad break, shoutouts), `followed_at`, `redeemed_at`,
+/// `locked_at`, `ended_at` (end events). No time if the type has no such field (progress events only carry their
+/// start), or it is absent or unparseable.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reading {
+    pub event: Event,
+    pub occurred_at_ms: Option<i64>,
+}
+
+impl Reading {
+    pub fn of(subscription_type: &str, version: &str, event: &serde_json::Value) -> Reading {
+        Reading {
+            event: parse::parse(subscription_type, version, event),
+            occurred_at_ms: parse::event_time_ms(subscription_type, event),
+        }
+    }
+}
+
+/// The event's own time alone (see [`Reading`]).
 pub fn event_time_ms(subscription_type: &str, event: &serde_json::Value) -> Option<i64> {
     parse::event_time_ms(subscription_type, event)
 }
@@ -397,6 +415,27 @@ pub struct FeedEvent {
 }
 
 impl FeedEvent {
+    /// A stored event as the feed shows it: `payload` is Twitch's `event` object as stored. A payload that is not
+    /// JSON (it never should be) reads as [`Event::Other`] rather than failing the page.
+    pub fn read(
+        id: i64,
+        streamer_id: String,
+        subscription_type: String,
+        version: String,
+        occurred_at_ms: i64,
+        payload: &str,
+    ) -> FeedEvent {
+        let payload = serde_json::from_str(payload).unwrap_or(serde_json::Value::Null);
+        FeedEvent {
+            id,
+            event: Event::parse(&subscription_type, &version, &payload),
+            streamer_id,
+            subscription_type,
+            version,
+            occurred_at_ms,
+        }
+    }
+
     pub fn summary(&self) -> String {
         self.event.summary(&self.streamer_id)
     }

@@ -12,6 +12,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 
 use app::events::{Event, FeedEvent};
 use sev::bus::{BusMessage, EventBus, LocalBus};
+use sev::eventsub::Notification;
 use sev::storage::{Db, Durability, NewEvent, PoolSettings, Stored};
 use twitch::eventsub::{Envelope, sign, verify};
 
@@ -34,8 +35,7 @@ fn parse_notification(c: &mut Criterion) {
     c.bench_function("parse", |b| {
         b.iter(|| {
             let envelope: Envelope = serde_json::from_slice(black_box(BODY.as_bytes())).unwrap();
-            let event = envelope.event.unwrap_or_default();
-            Event::parse(&envelope.subscription.kind, &envelope.subscription.version, &event)
+            Notification::read(envelope, 0)
         })
     });
 }

@@ -125,7 +125,13 @@ impl ServerBackend {
             problem,
             viewer_is_streamer: viewer.is_some_and(|v| v.twitch_id == id),
             demo: self.app.settings.is_demo(),
-            events: db.recent_events(&id, app::feed::FEED_LENGTH as i64).await.map_err(internal)?,
+            events: db
+                .recent_events(&id, app::feed::FEED_LENGTH as i64)
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .map(crate::feed::read)
+                .collect(),
             embed_parents: self.app.settings.embed_parents.clone(),
             now_ms: crate::storage::now_ms(),
             profile,

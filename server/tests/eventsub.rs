@@ -217,8 +217,8 @@ async fn an_unknown_type_is_stored_as_a_generic_event() {
     assert_eq!(r.status(), 204);
     let events = app.state().db.recent_events(&panda, 10).await.unwrap();
     assert_eq!(events.len(), 1);
-    assert_eq!(events[0].subscription_type, "channel.brand_new_thing");
-    assert!(matches!(events[0].event, app::events::Event::Other { .. }));
+    assert_eq!(events[0].kind, "channel.brand_new_thing");
+    assert!(matches!(sev::feed::read(events[0].clone()).event, app::events::Event::Other { .. }));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -237,7 +237,7 @@ async fn the_same_stream_going_live_twice_under_different_ids_shows_once() {
     app.mock.deliver(&offline.id, off.clone()).await.unwrap();
     app.mock.deliver(&offline.id, off).await.unwrap();
     let kinds: Vec<String> =
-        app.state().db.recent_events(&panda, 10).await.unwrap().into_iter().map(|e| e.subscription_type).collect();
+        app.state().db.recent_events(&panda, 10).await.unwrap().into_iter().map(|e| e.kind).collect();
     assert_eq!(kinds, vec!["stream.offline", "stream.online"]);
 }
 

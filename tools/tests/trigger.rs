@@ -54,7 +54,8 @@ async fn trigger_sends_a_signed_event_of_every_type_that_sev_stores() {
         assert!(out.status.success(), "{}: {}", spec.kind, text(&out));
         assert!(text(&out).contains("→ 204"), "{}", text(&out));
     }
-    let events = app.state().db.recent_events(&user_id_for("pixel_panda"), 100).await.unwrap();
+    let stored = app.state().db.recent_events(&user_id_for("pixel_panda"), 100).await.unwrap();
+    let events: Vec<_> = stored.into_iter().map(sev::feed::read).collect();
     assert_eq!(events.len(), STREAMER_SUBSCRIPTIONS.len());
     for spec in STREAMER_SUBSCRIPTIONS {
         assert!(events.iter().any(|e| e.subscription_type == spec.kind), "{} was not stored", spec.kind);

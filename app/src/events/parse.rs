@@ -56,6 +56,7 @@ pub(super) fn parse(subscription_type: &str, version: &str, event: &Value) -> Ev
 fn parse_object(subscription_type: &str, ev: &Object) -> Option<Event> {
     let event = match subscription_type {
         "stream.online" => Event::StreamOnline {
+            id: text(ev, "id").filter(|id| !id.is_empty()),
             stream_type: text(ev, "type").filter(|t| !t.is_empty()).unwrap_or_else(|| "live".to_owned()),
             started_at: text(ev, "started_at"),
         },

@@ -193,7 +193,11 @@ fn docs_stream_online_is_live_with_its_start_time() {
     let event = docs_event(docs_payload!("stream.online"));
     assert_eq!(
         event,
-        Event::StreamOnline { stream_type: "live".into(), started_at: Some("2020-10-11T10:11:12.123Z".into()) }
+        Event::StreamOnline {
+            id: Some("9001".into()),
+            stream_type: "live".into(),
+            started_at: Some("2020-10-11T10:11:12.123Z".into())
+        }
     );
     assert_eq!(event.category(), EventCategory::Online);
     assert_eq!(event.summary(STREAMER), "went live");
@@ -449,7 +453,7 @@ fn docs_shoutouts_name_the_other_channel_and_viewer_count() {
 fn missing_optional_fields_get_defaults() {
     assert_eq!(
         Event::parse("stream.online", "1", &json!({})),
-        Event::StreamOnline { stream_type: "live".into(), started_at: None }
+        Event::StreamOnline { id: None, stream_type: "live".into(), started_at: None }
     );
     assert_eq!(
         Event::parse("channel.subscribe", "1", &json!({"user_name": "Cool_User"})),

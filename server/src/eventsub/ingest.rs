@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use app::events::{Event, FeedEvent, event_time_ms};
-use twitch::eventsub::Envelope;
+use app::events::{Event, FeedEvent, Reading};
+use twitch::eventsub::{Envelope, Subscription};
 
 use crate::bus::Confirmation;
 use crate::metrics::WebhookOutcome;
@@ -14,13 +14,39 @@ use crate::state::AppState;
 use crate::storage::{NewEvent, StorageError, Stored, SubscriptionStatus, now, now_ms};
 use crate::subscriptions;
 
+/// A notification, read once from its verified body: the subscription it came on, its event as a variant, when
+/// it happened, and Twitch's `event` object as text, which is what is stored.
+#[derive(Debug, Clone)]
+pub struct Notification {
+    pub subscription: Subscription,
+    pub event: Event,
+    /// The event's own time, or when Twitch sent the message for events whose payload carries none.
+    pub occurred_at_ms: i64,
+    pub payload: String,
+}
+
+impl Notification {
+    /// Reads the envelope's event; `sent_at_ms` is the message's timestamp.
+    pub fn read(envelope: Envelope, sent_at_ms: i64) -> Notification {
+        let json = envelope.event.unwrap_or(Value::Null);
+        let sub = envelope.subscription;
+        let Reading { event, occurred_at_ms } = Reading::of(&sub.kind, &sub.version, &json);
+        Notification {
+            event,
+            occurred_at_ms: occurred_at_ms.unwrap_or(sent_at_ms),
+            payload: json.to_string(),
+            subscription: sub,
+        }
+    }
+}
+
 /// The key that catches the same logical event arriving twice under different message ids. Twitch has been seen
-/// doing this for stream.online/offline: an online is the same if it names the same stream. An offline names no
-/// stream, so it is matched by time instead (see [`OFFLINE_REPEAT_WINDOW_MS`]).
-pub fn dedupe_key(kind: &str, event: &Value) -> Option<String> {
-    match kind {
-        "stream.online" => {
-            let stream = event.get("id").and_then(Value::as_str).or_else(|| event.get("started_at")?.as_str())?;
+/// doing this for stream.online/offline: an online is the same if it names the same stream (by its id, else its
+/// start). An offline names no stream, so it is matched by time instead (see [`OFFLINE_REPEAT_WINDOW_MS`]).
+pub fn dedupe_key(event: &Event) -> Option<String> {
+    match event {
+        Event::StreamOnline { id, started_at, .. } => {
+            let stream = id.as_deref().or(started_at.as_deref())?;
             Some(format!("stream.online:{stream}"))
         }
         _ => None,
@@ -38,14 +64,13 @@ pub const OFFLINE_REPEAT_WINDOW_MS: i64 = 2 * 60 * 1000;
 /// all: no failure between them can leave the id claimed and the event lost. Notifications that store nothing
 /// claim the id alone.
 ///
-/// `sent_at_ms` is when Twitch sent the message: the time of events whose payload carries none (stream.offline).
 pub async fn notification(
     app: &AppState,
     message_id: &str,
-    sent_at_ms: i64,
-    envelope: &Envelope,
+    notification: Notification,
 ) -> Result<WebhookOutcome, StorageError> {
-    let sub = &envelope.subscription;
+    let Notification { subscription, event, occurred_at_ms, payload } = notification;
+    let sub = &subscription;
     let Some(row) = app.db.subscription_by_twitch_id(&sub.id).await? else {
         // Signed by Twitch but not a subscription sev keeps: acknowledged so Twitch stops, deleted at the next
         // reconcile.
@@ -60,14 +85,12 @@ pub async fn notification(
     if row.status != SubscriptionStatus::Enabled {
         app.db.subscription_status(&sub.id, &SubscriptionStatus::Enabled, now()).await?;
     }
-    let event = envelope.event.clone().unwrap_or(Value::Null);
     let Some(streamer_id) = row.streamer_id else {
         if !app.db.first_sighting(message_id, now()).await? {
             return Ok(WebhookOutcome::Duplicate);
         }
-        if let Some(user_id) = event.get("user_id").and_then(Value::as_str)
-            && sub.kind == "user.authorization.revoke"
-        {
+        if let Event::AuthorizationRevoke { user_id, .. } = &event {
+            let user_id = user_id.as_str();
             // The viewer withdrew sev's access at Twitch: they are signed out everywhere, and a streamer's channel
             // is disconnected.
             let ended = app.db.delete_sessions_of(user_id).await?;
@@ -78,11 +101,9 @@ pub async fn notification(
     };
 
     let received = now_ms();
-    let occurred_at_ms = event_time_ms(&sub.kind, &event).unwrap_or(sent_at_ms);
-    let payload = event.to_string();
-    let online = match sub.kind.as_str() {
-        "stream.online" => Some(true),
-        "stream.offline" => Some(false),
+    let online = match event {
+        Event::StreamOnline { .. } => Some(true),
+        Event::StreamOffline => Some(false),
         _ => None,
     };
     let stored = app
@@ -95,10 +116,10 @@ pub async fn notification(
                 version: &sub.version,
                 occurred_at_ms,
                 received_at_ms: received,
-                dedupe_key: dedupe_key(&sub.kind, &event),
+                dedupe_key: dedupe_key(&event),
                 payload: &payload,
                 online,
-                offline_repeat_window_ms: (sub.kind == "stream.offline").then_some(OFFLINE_REPEAT_WINDOW_MS),
+                offline_repeat_window_ms: matches!(event, Event::StreamOffline).then_some(OFFLINE_REPEAT_WINDOW_MS),
             },
             app.settings.event_retention,
         )
@@ -109,7 +130,7 @@ pub async fn notification(
             // Stored before, but perhaps never published: the first attempt may have stopped between its commit
             // and its publish. Publishing again is harmless, since pages skip ids they have.
             if let Some(stored) = app.db.event_of_message(message_id).await? {
-                confirmed(app.bus.publish(stored)).await;
+                confirmed(app.bus.publish(crate::feed::read(stored))).await;
             }
             tracing::debug!(message_id, "duplicate EventSub message ignored");
             return Ok(WebhookOutcome::Duplicate);
@@ -121,7 +142,7 @@ pub async fn notification(
     };
     let feed_event = FeedEvent {
         id,
-        event: Event::parse(&sub.kind, &sub.version, &event),
+        event,
         streamer_id: streamer_id.clone(),
         subscription_type: sub.kind.clone(),
         version: sub.version.clone(),
@@ -183,17 +204,43 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn online(event: Value) -> Event {
+        Event::parse("stream.online", "1", &event)
+    }
+
     #[test]
     fn the_same_stream_going_live_twice_has_one_key() {
-        let a = dedupe_key("stream.online", &json!({"id": "9001", "started_at": "x"}));
-        let b = dedupe_key("stream.online", &json!({"id": "9001", "started_at": "y"}));
+        let a = dedupe_key(&online(json!({"id": "9001", "started_at": "2024-01-01T00:00:00Z"})));
+        let b = dedupe_key(&online(json!({"id": "9001", "started_at": "2024-01-01T00:00:05Z"})));
         assert_eq!(a, b);
-        assert_ne!(a, dedupe_key("stream.online", &json!({"id": "9002"})));
+        assert_ne!(a, dedupe_key(&online(json!({"id": "9002"}))));
+        assert_eq!(dedupe_key(&online(json!({"started_at": "x"}))).as_deref(), Some("stream.online:x"));
     }
 
     #[test]
     fn other_events_rely_on_the_message_id_alone() {
-        assert_eq!(dedupe_key("channel.follow", &json!({})), None);
-        assert_eq!(dedupe_key("stream.offline", &json!({})), None, "an offline is matched by time in storage");
+        assert_eq!(dedupe_key(&Event::parse("channel.follow", "2", &json!({}))), None);
+        assert_eq!(dedupe_key(&Event::StreamOffline), None, "an offline is matched by time in storage");
+    }
+
+    #[test]
+    fn a_notification_is_read_once_with_its_time_and_payload() {
+        let envelope: Envelope = serde_json::from_value(json!({
+            "subscription": {"id": "s", "type": "stream.online", "version": "1", "status": "enabled",
+                             "condition": {}, "transport": {"method": "webhook"}, "cost": 0},
+            "event": {"id": "77", "type": "live", "started_at": "2024-01-01T00:00:00Z"}
+        }))
+        .unwrap();
+        let n = Notification::read(envelope, 5);
+        assert!(matches!(n.event, Event::StreamOnline { ref id, .. } if id.as_deref() == Some("77")));
+        assert_eq!(n.occurred_at_ms, 1_704_067_200_000);
+        assert_eq!(serde_json::from_str::<Value>(&n.payload).unwrap()["id"], "77");
+        let offline: Envelope = serde_json::from_value(json!({
+            "subscription": {"id": "s", "type": "stream.offline", "version": "1", "status": "enabled",
+                             "condition": {}, "transport": {"method": "webhook"}, "cost": 0},
+            "event": {}
+        }))
+        .unwrap();
+        assert_eq!(Notification::read(offline, 5).occurred_at_ms, 5, "no time of its own: the message's");
     }
 }

@@ -11,7 +11,7 @@ use axum::routing::post;
 use crate::config::CALLBACK_PATH;
 use crate::state::AppState;
 
-pub use ingest::dedupe_key;
+pub use ingest::{Notification, dedupe_key};
 pub use rejection::WebhookRejection;
 
 /// Twitch's messages are a few kilobytes; anything much larger is not from Twitch.

@@ -11,8 +11,9 @@ use app::events::parse_rfc3339_ms;
 use twitch::eventsub::catalog::condition_key;
 use twitch::eventsub::{Envelope, MessageHeaders, MessageType, verify};
 
+use super::ingest::{self, Notification};
 use super::rejection::WebhookRejection;
-use super::{MAX_AGE_MS, MAX_SKEW_MS, ingest};
+use super::{MAX_AGE_MS, MAX_SKEW_MS};
 use crate::metrics::WebhookOutcome;
 use crate::state::AppState;
 use crate::storage::{SubKey, SubscriptionStatus, now, now_ms};
@@ -92,7 +93,7 @@ async fn handle(
                 if revocation {
                     ingest::revocation(&owned, &id, &envelope).await
                 } else {
-                    ingest::notification(&owned, &id, sent_at_ms, &envelope).await
+                    ingest::notification(&owned, &id, Notification::read(envelope, sent_at_ms)).await
                 }
             });
             let stored = task.await.map_err(|e| {

@@ -25,7 +25,7 @@ use app::feed::{FEED_LENGTH, ServerMessage};
 
 use crate::bus::BusMessage;
 use crate::state::AppState;
-use crate::storage::StorageError;
+use crate::storage::{StorageError, StoredEvent};
 
 pub use limits::{Refusal, SocketLimits};
 
@@ -167,6 +167,11 @@ async fn catch_up(app: &AppState, socket: &mut WebSocket, streamer_id: &str, sen
     true
 }
 
+/// A stored event, read for the feed: the one place a stored payload becomes an [`app::events::Event`].
+pub fn read(row: StoredEvent) -> FeedEvent {
+    FeedEvent::read(row.id, row.streamer_id, row.kind, row.version, row.occurred_at, &row.payload)
+}
+
 /// The streamer's newest [`FEED_LENGTH`] events, oldest first: from what the bus remembers when it can, else
 /// from storage, read once however many pages ask at the same moment (see `bus::recent`).
 async fn newest(app: &AppState, streamer_id: &str) -> Result<Vec<FeedEvent>, StorageError> {
@@ -179,7 +184,7 @@ async fn newest(app: &AppState, streamer_id: &str) -> Result<Vec<FeedEvent>, Sto
         return Ok(events);
     }
     let stored = app.db.recent_events(streamer_id, FEED_LENGTH as i64).await?;
-    Ok(local.loaded(streamer_id, load, stored))
+    Ok(local.loaded(streamer_id, load, stored.into_iter().map(read).collect()))
 }
 
 async fn serve(app: AppState, mut socket: WebSocket, streamer_id: String, after: Option<i64>) {

@@ -1,5 +1,3 @@
-use app::events::{Event, FeedEvent};
-
 use super::db::{Db, StorageError};
 
 /// An event ready to store.
@@ -33,27 +31,18 @@ pub enum Stored {
     Repeated,
 }
 
-struct EventRow {
-    id: i64,
-    streamer_id: String,
-    kind: String,
-    version: String,
-    occurred_at: i64,
-    payload: String,
-}
-
-impl From<EventRow> for FeedEvent {
-    fn from(r: EventRow) -> Self {
-        let payload = serde_json::from_str(&r.payload).unwrap_or(serde_json::Value::Null);
-        FeedEvent {
-            id: r.id,
-            event: Event::parse(&r.kind, &r.version, &payload),
-            streamer_id: r.streamer_id,
-            subscription_type: r.kind,
-            version: r.version,
-            occurred_at_ms: r.occurred_at,
-        }
-    }
+/// An event as stored: the payload is Twitch's `event` object as it came. Reading it is the caller's business
+/// (`app::events::FeedEvent::read`), so storage knows nothing of event types.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    pub id: i64,
+    pub streamer_id: String,
+    /// The subscription type (`channel.follow`…).
+    pub kind: String,
+    pub version: String,
+    /// When it happened (Unix ms).
+    pub occurred_at: i64,
+    pub payload: String,
 }
 
 impl Db {
@@ -285,31 +274,30 @@ impl Db {
 
     /// The event stored for a message id, if any: a resend of a message whose event is stored gets it published
     /// again, in case the first attempt stopped between its commit and its publish.
-    pub async fn event_of_message(&self, message_id: &str) -> Result<Option<FeedEvent>, StorageError> {
-        let row = per_db!(self, |p|
+    pub async fn event_of_message(&self, message_id: &str) -> Result<Option<StoredEvent>, StorageError> {
+        Ok(per_db!(self, |p|
             sqlite: sqlx::query_as!(
-                EventRow,
+                StoredEvent,
                 "SELECT id AS \"id!\", streamer_id, kind, version, occurred_at, payload FROM events WHERE message_id = ?",
                 message_id
             )
             .fetch_optional(p)
             .await?,
             postgres: sqlx::query_as!(
-                EventRow,
+                StoredEvent,
                 "SELECT id, streamer_id, kind, version, occurred_at, payload FROM events WHERE message_id = $1",
                 message_id
             )
             .fetch_optional(p)
             .await?,
-        );
-        Ok(row.map(FeedEvent::from))
+        ))
     }
 
     /// The newest `limit` events of a streamer, newest first.
-    pub async fn recent_events(&self, streamer_id: &str, limit: i64) -> Result<Vec<FeedEvent>, StorageError> {
-        let rows = per_db!(self, |p|
+    pub async fn recent_events(&self, streamer_id: &str, limit: i64) -> Result<Vec<StoredEvent>, StorageError> {
+        Ok(per_db!(self, |p|
             sqlite: sqlx::query_as!(
-                EventRow,
+                StoredEvent,
                 "SELECT id AS \"id!\", streamer_id, kind, version, occurred_at, payload FROM events
                  WHERE streamer_id = ? ORDER BY id DESC LIMIT ?",
                 streamer_id,
@@ -318,7 +306,7 @@ impl Db {
             .fetch_all(p)
             .await?,
             postgres: sqlx::query_as!(
-                EventRow,
+                StoredEvent,
                 "SELECT id, streamer_id, kind, version, occurred_at, payload FROM events
                  WHERE streamer_id = $1 ORDER BY id DESC LIMIT $2",
                 streamer_id,
@@ -326,8 +314,7 @@ impl Db {
             )
             .fetch_all(p)
             .await?,
-        );
-        Ok(rows.into_iter().map(FeedEvent::from).collect())
+        ))
     }
 
     /// Whether a streamer is live, as the latest stream.online/offline in event time said, and that event's time

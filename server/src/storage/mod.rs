@@ -35,7 +35,7 @@ mod twins;
 mod users;
 
 pub use db::{Db, Durability, PoolSettings, StorageError, now, now_ms};
-pub use events::{NewEvent, Stored};
+pub use events::{NewEvent, Stored, StoredEvent};
 pub use sessions::SessionRecord;
 pub use status::SubscriptionStatus;
 pub use subscriptions::{SubKey, SubscriptionRow};
