@@ -131,7 +131,7 @@ test("after a server restart the page reconnects and shows every event once", as
 });
 
 // scripts/test runs the suite twice: on the demo (SEV_DEMO=1), and configured with a Twitch application as in
-// production. Only the demo may make events up.
+// production. Only the demo may make events up: a release build has no demo route at all.
 test("the demo fills the feed in one click, and a real deployment has no such button", async ({ page }) => {
   await openStreamer(page, uniqueLogin("e2e_demo"), "sevdemo");
   const fill = page.getByRole("button", { name: "Fill the feed with demo events" });
@@ -139,7 +139,7 @@ test("the demo fills the feed in one click, and a real deployment has no such bu
     await expect(fill).toHaveCount(0);
     const r = await page.request.post("/demo/fill/sevdemo");
     expect(r.status()).toBe(404);
-    expect(await r.text()).toContain("demo mode is off");
+    expect(await r.text()).toContain("sev has no page at this address");
     return;
   }
   await fill.click();
