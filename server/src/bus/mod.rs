@@ -32,9 +32,11 @@ pub struct Published {
 }
 
 impl Published {
-    pub fn new(event: FeedEvent) -> Published {
-        let frame = serde_json::to_string(&ServerMessage::Event { event: Box::new(event.clone()) }).unwrap_or_default();
-        Published { event, at: Instant::now(), frame: frame.into() }
+    /// The event with its frame. An event that cannot be written as JSON (none can fail today: strings and
+    /// numbers only) is an error, never an empty frame a page would choke on.
+    pub fn new(event: FeedEvent) -> Result<Published, serde_json::Error> {
+        let frame = serde_json::to_string(&ServerMessage::Event { event: Box::new(event.clone()) })?;
+        Ok(Published { event, at: Instant::now(), frame: frame.into() })
     }
 }
 
@@ -205,7 +207,14 @@ impl EventBus for LocalBus {
     fn publish(&self, event: FeedEvent) -> Confirmation {
         // Serialized before taking the lock, which every page's subscribe and every publish share.
         let streamer = event.streamer_id.clone();
-        let published = Arc::new(Published::new(event));
+        let published = match Published::new(event) {
+            Ok(published) => Arc::new(published),
+            Err(e) => {
+                // Stored already: pages get it from storage when they next catch up.
+                tracing::error!(error = %e, streamer, "an event could not be written for the feed; not published");
+                return None;
+            }
+        };
         let mut channels = self.channels.lock().expect("bus lock poisoned");
         // Only subscriptions make channels, and the last to go removes its own: an entry always has a receiver.
         if let Some(channel) = channels.get_mut(&streamer) {
@@ -241,6 +250,13 @@ mod tests {
             occurred_at_ms: 0,
             event: Event::StreamOffline,
         }
+    }
+
+    #[test]
+    fn a_published_event_carries_the_frame_pages_read() {
+        let published = Published::new(event(7, "a")).expect("an event is JSON");
+        let frame: ServerMessage = serde_json::from_str(published.frame.as_str()).expect("a frame, never empty");
+        assert!(matches!(frame, ServerMessage::Event { event } if event.id == 7));
     }
 
     #[tokio::test]

@@ -164,8 +164,14 @@ async fn publisher(client: redis::Client, mut queue: mpsc::Receiver<Outgoing>, s
         }
         let Some(Outgoing { event, confirm }) = queue.recv().await else { return };
         let channel = format!("{PREFIX}{}", event.streamer_id);
-        let payload = serde_json::to_string(&Relayed { from: instance.clone(), event }).unwrap_or_default();
-        let sent = send(&client, &mut connection, &channel, &payload).await;
+        let sent = match serde_json::to_string(&Relayed { from: instance.clone(), event }) {
+            Ok(payload) => send(&client, &mut connection, &channel, &payload).await,
+            // Never an empty message on the channel: the other instances are told to resync instead.
+            Err(e) => {
+                tracing::error!(error = %e, "an event could not be written for Redis");
+                Err(redis::RedisError::from((redis::ErrorKind::TypeError, "event not serializable")))
+            }
+        };
         let _ = confirm.send(sent.is_ok());
         if let Err(e) = sent {
             tracing::warn!(error = %e, "Redis publish failed; the other instances will resync once it works");
