@@ -46,9 +46,8 @@ async fn a_good_name_is_checked_with_twitch_saved_and_shown() {
     let home = app.home(&client).await;
     assert!(home.contains("value=\"pixel_panda\""), "the saved favorite fills the input");
 
-    let page = client.get(app.url("/streamer/pixel_panda")).send().await.unwrap();
-    assert_eq!(page.status(), 200);
-    assert!(page.text().await.unwrap().contains(&name));
+    let page = app.page(&client, "/streamer/pixel_panda").await;
+    assert!(page.contains(&name));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -293,9 +293,14 @@ impl TestApp {
     /// has not answered in five seconds is asked for once more, so that race does not fail unrelated tests;
     /// a page that never renders still fails.
     pub async fn home(&self, client: &reqwest::Client) -> String {
+        self.page(client, "/").await
+    }
+
+    /// A page's HTML (status 200), asked for once more after five seconds for the race [`TestApp::home`] names.
+    pub async fn page(&self, client: &reqwest::Client, path: &str) -> String {
         for _ in 0..2 {
             let attempt = tokio::time::timeout(Duration::from_secs(5), async {
-                let r = client.get(self.url("/")).send().await.unwrap();
+                let r = client.get(self.url(path)).send().await.unwrap();
                 assert_eq!(r.status(), 200);
                 r.text().await.unwrap()
             });
@@ -303,7 +308,7 @@ impl TestApp {
                 return html;
             }
         }
-        panic!("the home page did not render");
+        panic!("{path} did not render");
     }
 
     /// The callback URL Twitch (the mock) posts EventSub messages to.
